@@ -1,0 +1,343 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The port of istiod's sidecar-injection and validation webhooks, called by the API server. */
+export const ISTIO_WEBHOOK_PORT = 15017;
+
+/** The address range of a VPC the component creates. */
+export const VPC_CIDR = "10.0.0.0/16";
+
+/**
+ * Subnet ranges of a created VPC, one of each per availability zone (EKS needs two zones at
+ * least): small public ones for load balancers, large private ones for nodes and pods.
+ */
+export const PUBLIC_SUBNET_CIDRS = ["10.0.0.0/22", "10.0.4.0/22"];
+export const PRIVATE_SUBNET_CIDRS = ["10.0.128.0/19", "10.0.160.0/19"];
+
+/** The AWS managed policies every EKS worker node needs. */
+export const NODE_POLICY_ARNS = [
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+];
+
+/** The EKS access policy given to `adminPrincipalArns`. */
+export const CLUSTER_ADMIN_POLICY_ARN =
+    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/** Arguments of {@link EksCluster}. */
+export interface EksClusterArgs {
+    /**
+     * Kubernetes version of the control plane and the nodes, as MAJOR.MINOR (e.g. `"1.35"`).
+     * Pinned so that a new EKS default never upgrades the cluster behind the program's back.
+     */
+    kubernetesVersion: string;
+    /** EC2 instance type of the managed node group, e.g. `"m5.large"`. */
+    instanceType: string;
+    /** Node counts of the managed node group; `min <= desired <= max`. */
+    scaling: { desired: number; min: number; max: number };
+    /**
+     * An OpenSSH public key for the nodes' `ec2-user`. Absent: no key pair; nodes are still
+     * reachable through the EKS API (`kubectl debug node/...`).
+     */
+    sshPublicKey?: string;
+    /**
+     * An existing VPC and its subnets. Absent: the component creates a VPC over two availability
+     * zones (public subnets for load balancers, private subnets and one NAT gateway for nodes),
+     * so that `pulumi destroy` removes the network too.
+     */
+    existingVpc?: { vpcId: string; publicSubnetIds: string[]; privateSubnetIds: string[] };
+    /** IAM role or user ARNs given cluster-admin access entries. */
+    adminPrincipalArns?: string[];
+    /** Tags for every AWS resource the component creates. */
+    tags?: Record<string, string>;
+}
+
+/**
+ * An EKS cluster ready for Istio: network, control plane (authentication by access entries),
+ * an Amazon Linux 2023 managed node group with IMDSv2 required, the security group rule that
+ * lets the control plane call istiod's webhook, and a Kubernetes provider for it.
+ */
+export class EksCluster extends pulumi.ComponentResource {
+    /** The EKS cluster's name. */
+    public readonly clusterName: pulumi.Output<string>;
+    /** A kubeconfig for the cluster (secret: it names the cluster's endpoint and CA). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** A Kubernetes provider for the cluster; pass it to every Kubernetes resource. */
+    public readonly provider: k8s.Provider;
+    /** The VPC the cluster runs in. */
+    public readonly vpcId: pulumi.Output<string>;
+    /** The EKS-created security group shared by the control plane and the nodes. */
+    public readonly clusterSecurityGroupId: pulumi.Output<string>;
+    /** The `@pulumi/eks` cluster. */
+    public readonly cluster: eks.Cluster;
+    /** The managed node group; workloads can be scheduled once it exists. */
+    public readonly nodeGroup: eks.ManagedNodeGroup;
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-eks:index:EksCluster", name, {}, opts);
+        const tags = args.tags ?? {};
+
+        const network = args.existingVpc
+            ? {
+                  vpcId: pulumi.output(args.existingVpc.vpcId),
+                  publicSubnetIds: args.existingVpc.publicSubnetIds,
+                  privateSubnetIds: args.existingVpc.privateSubnetIds,
+              }
+            : this.createVpc(name, tags);
+
+        const cluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                version: args.kubernetesVersion,
+                vpcId: network.vpcId,
+                publicSubnetIds: network.publicSubnetIds,
+                privateSubnetIds: network.privateSubnetIds,
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries: Object.fromEntries(
+                    (args.adminPrincipalArns ?? []).map((arn, i) => [
+                        `admin-${i}`,
+                        {
+                            principalArn: arn,
+                            accessPolicies: {
+                                admin: {
+                                    policyArn: CLUSTER_ADMIN_POLICY_ARN,
+                                    accessScope: { type: "cluster" },
+                                },
+                            },
+                        },
+                    ]),
+                ),
+                // Nodes come from the managed node group below; with managed nodes only, EKS's own
+                // cluster security group is all the control plane and the nodes need.
+                skipDefaultNodeGroup: true,
+                skipDefaultSecurityGroups: true,
+                nodeAssociatePublicIpAddress: false,
+                createOidcProvider: false,
+                tags,
+            },
+            { parent: this },
+        );
+
+        // The API server calls istiod's sidecar-injection webhook on the nodes. Without this port
+        // pods start without sidecars and routing silently does nothing. The rule is explicit so
+        // that it holds whatever else changes in the group.
+        const webhookRule = new aws.vpc.SecurityGroupIngressRule(
+            `${name}-istio-webhook`,
+            {
+                securityGroupId: cluster.clusterSecurityGroupId,
+                referencedSecurityGroupId: cluster.clusterSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: ISTIO_WEBHOOK_PORT,
+                toPort: ISTIO_WEBHOOK_PORT,
+                description: "EKS control plane to istiod webhooks on the nodes",
+                tags,
+            },
+            { parent: this },
+        );
+
+        const nodeRole = new aws.iam.Role(
+            `${name}-node-role`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "ec2.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                        },
+                    ],
+                }),
+                tags,
+            },
+            { parent: this },
+        );
+        const policies = NODE_POLICY_ARNS.map(
+            (policyArn) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-node-${policyArn.split("/").pop()}`,
+                    { role: nodeRole.name, policyArn },
+                    { parent: this },
+                ),
+        );
+
+        const keyPair =
+            args.sshPublicKey === undefined
+                ? undefined
+                : new aws.ec2.KeyPair(
+                      `${name}-ssh`,
+                      { publicKey: args.sshPublicKey, tags },
+                      { parent: this },
+                  );
+
+        // Our own launch template, because EKS refuses remoteAccess next to a launch template and
+        // IMDSv2 needs one: it carries both. Without security groups or an AMI in it, EKS keeps
+        // attaching its cluster security group and choosing the AL2023 image.
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            `${name}-node-template`,
+            {
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    // Two hops, so pods (one hop beyond the node) can still reach the metadata service.
+                    httpPutResponseHopLimit: 2,
+                },
+                keyName: keyPair?.keyName,
+                updateDefaultVersion: true,
+                tagSpecifications: [{ resourceType: "instance", tags }],
+                tags,
+            },
+            { parent: this },
+        );
+
+        const nodeGroup = new eks.ManagedNodeGroup(
+            `${name}-nodes`,
+            {
+                cluster,
+                nodeRole,
+                operatingSystem: eks.OperatingSystem.AL2023,
+                instanceTypes: [args.instanceType],
+                scalingConfig: {
+                    desiredSize: args.scaling.desired,
+                    minSize: args.scaling.min,
+                    maxSize: args.scaling.max,
+                },
+                subnetIds:
+                    network.privateSubnetIds.length > 0
+                        ? network.privateSubnetIds
+                        : network.publicSubnetIds,
+                launchTemplate: {
+                    id: launchTemplate.id,
+                    version: pulumi.interpolate`${launchTemplate.latestVersion}`,
+                },
+                tags,
+            },
+            { parent: this, dependsOn: [...policies, webhookRule] },
+        );
+
+        this.cluster = cluster;
+        this.nodeGroup = nodeGroup;
+        this.clusterName = cluster.eksCluster.name;
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.vpcId = network.vpcId;
+        this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig },
+            // Helm releases wait for pods; pods need nodes.
+            { parent: this, dependsOn: [nodeGroup] },
+        );
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            kubeconfig: this.kubeconfig,
+            vpcId: this.vpcId,
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+        });
+    }
+
+    /** A VPC over two zones: public subnets (tagged for internet-facing load balancers) and private ones behind a NAT gateway. */
+    private createVpc(name: string, tags: Record<string, string>) {
+        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
+        const zone = (i: number) =>
+            zones.names.apply((names) => {
+                if (names.length < PUBLIC_SUBNET_CIDRS.length) {
+                    throw new Error(
+                        `the region has ${names.length} available zone(s); the VPC needs ${PUBLIC_SUBNET_CIDRS.length}`,
+                    );
+                }
+                return names[i];
+            });
+        const named = (suffix: string) => ({ ...tags, Name: `${name}-${suffix}` });
+
+        const vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: VPC_CIDR,
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                tags: named("vpc"),
+            },
+            { parent: this },
+        );
+        const igw = new aws.ec2.InternetGateway(
+            `${name}-igw`,
+            { vpcId: vpc.id, tags: named("igw") },
+            { parent: this },
+        );
+        const publicRoutes = new aws.ec2.RouteTable(
+            `${name}-public`,
+            {
+                vpcId: vpc.id,
+                routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+                tags: named("public"),
+            },
+            { parent: this },
+        );
+        const publicSubnets = PUBLIC_SUBNET_CIDRS.map((cidrBlock, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-public-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock,
+                    availabilityZone: zone(i),
+                    mapPublicIpOnLaunch: true,
+                    // Where Kubernetes puts internet-facing load balancers (the ingress gateway).
+                    tags: { ...named(`public-${i}`), "kubernetes.io/role/elb": "1" },
+                },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(
+                `${name}-public-${i}`,
+                { subnetId: subnet.id, routeTableId: publicRoutes.id },
+                { parent: this },
+            );
+            return subnet;
+        });
+        const natIp = new aws.ec2.Eip(
+            `${name}-nat`,
+            { domain: "vpc", tags: named("nat") },
+            { parent: this, dependsOn: [igw] },
+        );
+        // One NAT gateway, not one per zone: this is a sandbox for Istio, and each costs by the hour.
+        const nat = new aws.ec2.NatGateway(
+            `${name}-nat`,
+            { subnetId: publicSubnets[0].id, allocationId: natIp.id, tags: named("nat") },
+            { parent: this, dependsOn: [igw] },
+        );
+        const privateRoutes = new aws.ec2.RouteTable(
+            `${name}-private`,
+            {
+                vpcId: vpc.id,
+                routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
+                tags: named("private"),
+            },
+            { parent: this },
+        );
+        const privateSubnets = PRIVATE_SUBNET_CIDRS.map((cidrBlock, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-private-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock,
+                    availabilityZone: zone(i),
+                    tags: { ...named(`private-${i}`), "kubernetes.io/role/internal-elb": "1" },
+                },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(
+                `${name}-private-${i}`,
+                { subnetId: subnet.id, routeTableId: privateRoutes.id },
+                { parent: this },
+            );
+            return subnet;
+        });
+        return {
+            vpcId: vpc.id,
+            publicSubnetIds: publicSubnets.map((s) => s.id),
+            privateSubnetIds: privateSubnets.map((s) => s.id),
+        };
+    }
+}

@@ -1,0 +1,4 @@
+export * from "./eksCluster";
+export * from "./istioMesh";
+export * from "./bookinfoApp";
+export * from "./reviewsRouting";

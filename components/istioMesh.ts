@@ -1,0 +1,171 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Istio's official Helm chart repository. */
+export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
+
+/** Namespace of Istio's control plane (istiod and the CRDs' webhooks). */
+export const ISTIO_NAMESPACE = "istio-system";
+
+/** Namespace of the ingress gateway, apart from the control plane as Istio recommends. */
+export const GATEWAY_NAMESPACE = "istio-ingress";
+
+/** Helm release names; fixed so nothing gets a random suffix. */
+export const RELEASE_NAMES = {
+    base: "istio-base",
+    istiod: "istiod",
+    gateway: "istio-ingressgateway",
+} as const;
+
+/**
+ * The gateway chart's Service ports. The chart maps port 80 to 80 (not 8080, as the sample's
+ * Gateway for other installs assumes), so Gateway servers must listen on the target port.
+ */
+export const GATEWAY_SERVICE_PORTS = [
+    { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
+    { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
+    { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
+] as const;
+
+/** The gateway Service's plain-HTTP port. */
+export const GATEWAY_HTTP = GATEWAY_SERVICE_PORTS[1];
+
+/** AWS load balancer kinds for the gateway Service, and the Service annotations that ask for each. */
+export const LOAD_BALANCER_ANNOTATIONS: Record<"nlb" | "clb", Record<string, string>> = {
+    // A Network Load Balancer from the in-tree AWS cloud provider; no controller to install.
+    nlb: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+    // No annotation: the cloud provider's default, a Classic Load Balancer.
+    clb: {},
+};
+
+/**
+ * The pod labels the gateway chart gives a release: `app: <release>`, and `istio: <release
+ * without the "istio-" prefix>`; Gateway resources select on them.
+ */
+export function gatewayPodLabels(releaseName: string): Record<string, string> {
+    return { app: releaseName, istio: releaseName.replace(/^istio-/, "") };
+}
+
+/** Arguments of {@link IstioMesh}. */
+export interface IstioMeshArgs {
+    /** The cluster's Kubernetes provider; every resource of the mesh uses it. */
+    provider: k8s.Provider;
+    /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`. */
+    version: string;
+    /** AWS load balancer for the ingress gateway's Service. Defaults to `"nlb"`. */
+    loadBalancerType?: "nlb" | "clb";
+}
+
+/**
+ * Istio installed from its official Helm charts: base (CRDs), then istiod, then an ingress
+ * gateway behind an AWS load balancer, each release waiting until the previous one is ready.
+ * Uninstalling waits too, so the load balancer is gone before the cluster is.
+ */
+export class IstioMesh extends pulumi.ComponentResource {
+    /** The `base` release: Istio's CRDs. */
+    public readonly base: k8s.helm.v3.Release;
+    /** The `istiod` release: the control plane and its sidecar-injection webhook. */
+    public readonly istiod: k8s.helm.v3.Release;
+    /** The `gateway` release: the ingress gateway and its LoadBalancer Service. */
+    public readonly gateway: k8s.helm.v3.Release;
+    /**
+     * What mesh objects and injected workloads must wait for: the CRDs and a ready istiod.
+     * Pass it to `dependsOn`.
+     */
+    public readonly ready: pulumi.Resource[];
+    /** The pod labels of the ingress gateway, for Gateway selectors. */
+    public readonly gatewayPodLabels: Record<string, string>;
+    /** The port the gateway pods listen on for plain HTTP: a Gateway server's port. */
+    public readonly gatewayHttpTargetPort: number;
+    /** The load balancer's address: a hostname on AWS (an IP on some other clouds). */
+    public readonly ingressHost: pulumi.Output<string>;
+    /** The load balancer's plain-HTTP port. */
+    public readonly ingressPort: pulumi.Output<number>;
+
+    constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-eks:index:IstioMesh", name, {}, opts);
+        const k8sOpts = { parent: this, provider: args.provider };
+        const chart = (chartName: string) => ({
+            chart: chartName,
+            version: args.version,
+            repositoryOpts: { repo: ISTIO_CHART_REPO },
+        });
+
+        const systemNs = new k8s.core.v1.Namespace(
+            `${name}-system`,
+            { metadata: { name: ISTIO_NAMESPACE } },
+            k8sOpts,
+        );
+        const gatewayNs = new k8s.core.v1.Namespace(
+            `${name}-ingress`,
+            { metadata: { name: GATEWAY_NAMESPACE } },
+            k8sOpts,
+        );
+
+        this.base = new k8s.helm.v3.Release(
+            `${name}-base`,
+            {
+                ...chart("base"),
+                name: RELEASE_NAMES.base,
+                namespace: systemNs.metadata.name,
+                values: { defaultRevision: "default" },
+            },
+            k8sOpts,
+        );
+        this.istiod = new k8s.helm.v3.Release(
+            `${name}-istiod`,
+            {
+                ...chart("istiod"),
+                name: RELEASE_NAMES.istiod,
+                namespace: systemNs.metadata.name,
+                values: {},
+            },
+            { ...k8sOpts, dependsOn: [this.base] },
+        );
+        this.gateway = new k8s.helm.v3.Release(
+            `${name}-gateway`,
+            {
+                ...chart("gateway"),
+                name: RELEASE_NAMES.gateway,
+                namespace: gatewayNs.metadata.name,
+                values: {
+                    service: {
+                        type: "LoadBalancer",
+                        ports: GATEWAY_SERVICE_PORTS,
+                        annotations: LOAD_BALANCER_ANNOTATIONS[args.loadBalancerType ?? "nlb"],
+                    },
+                },
+            },
+            // The gateway's pods get their proxy from istiod's injector: istiod first.
+            { ...k8sOpts, dependsOn: [this.istiod] },
+        );
+
+        // The release waits for the load balancer's address; read it from the live Service,
+        // which the chart names after the release.
+        const service = k8s.core.v1.Service.get(
+            `${name}-gateway-service`,
+            pulumi.interpolate`${this.gateway.status.namespace}/${this.gateway.status.name}`,
+            { ...k8sOpts, dependsOn: [this.gateway] },
+        );
+
+        this.ready = [this.base, this.istiod];
+        this.gatewayPodLabels = gatewayPodLabels(RELEASE_NAMES.gateway);
+        this.gatewayHttpTargetPort = GATEWAY_HTTP.targetPort;
+        this.ingressHost = service.status.loadBalancer.ingress.apply((ingress) => {
+            const first = ingress?.[0];
+            const host = first?.hostname || first?.ip;
+            if (!host) {
+                throw new Error(
+                    `Service ${GATEWAY_NAMESPACE}/${RELEASE_NAMES.gateway} has no load balancer address`,
+                );
+            }
+            return host;
+        });
+        this.ingressPort = pulumi.output(GATEWAY_HTTP.port);
+        this.registerOutputs({
+            ingressHost: this.ingressHost,
+            ingressPort: this.ingressPort,
+            gatewayPodLabels: this.gatewayPodLabels,
+        });
+    }
+}

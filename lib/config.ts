@@ -1,0 +1,381 @@
+/**
+ * The stack settings: declared once here, parsed and validated by pure functions.
+ *
+ * `parseConfig` sees only strings (as Pulumi hands them over) and either returns a typed
+ * {@link StackConfig} or throws a {@link ConfigError} naming every bad key, its value and what is
+ * allowed. The program calls it before registering any resource, so a typo costs nothing.
+ * `Pulumi.yaml` declares the same keys with the same defaults; a test keeps the two equal.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { DEFAULT_ROUTING_MODE, isRoutingMode, ROUTING_MODE_NAMES, RoutingMode } from "./routing";
+
+/** How the Istio ingress gateway's Service is exposed on AWS. */
+export const LOAD_BALANCER_TYPES = ["nlb", "clb"] as const;
+export type LoadBalancerType = (typeof LOAD_BALANCER_TYPES)[number];
+
+/** Node counts are bounded so a typo (20 for 2) cannot buy a fleet. */
+export const NODE_COUNT_RANGE = { min: 1, max: 50 } as const;
+
+/** Namespaces the app may not take: Kubernetes' own, and Istio's. */
+export const RESERVED_NAMESPACES = [
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "istio-system",
+    "istio-ingress",
+];
+
+/** SSH key types EC2 imports for Linux instances. */
+export const SSH_KEY_TYPES = ["ssh-rsa", "ssh-ed25519"];
+
+/** A key the program reads: how Pulumi.yaml declares it. */
+export interface ConfigKeySpec {
+    readonly type: "string" | "integer" | "array";
+    readonly default?: string | number;
+    readonly description: string;
+}
+
+/** Every key of the `istio-eks` config namespace, as Pulumi.yaml declares it. */
+export const CONFIG_KEYS = {
+    routing: {
+        type: "string",
+        default: DEFAULT_ROUTING_MODE,
+        description: `How reviews traffic is routed: ${ROUTING_MODE_NAMES.join(" | ")}.`,
+    },
+    kubernetesVersion: {
+        type: "string",
+        default: "1.35",
+        description: "Kubernetes version of the EKS control plane and nodes (MAJOR.MINOR).",
+    },
+    nodeInstanceType: {
+        type: "string",
+        default: "m5.large",
+        description: "EC2 instance type of the managed node group.",
+    },
+    nodeDesiredCount: {
+        type: "integer",
+        default: 2,
+        description: "Desired number of nodes (min <= desired <= max).",
+    },
+    nodeMinCount: { type: "integer", default: 2, description: "Minimum number of nodes." },
+    nodeMaxCount: { type: "integer", default: 3, description: "Maximum number of nodes." },
+    sshPublicKey: {
+        type: "string",
+        description:
+            "Optional OpenSSH public key (ssh-rsa or ssh-ed25519) installed on the nodes for SSH access.",
+    },
+    vpcId: {
+        type: "string",
+        description: "Optional existing VPC to use instead of creating one (then give its subnets).",
+    },
+    publicSubnetIds: {
+        type: "array",
+        description: "Public subnets of the existing VPC, for internet-facing load balancers.",
+    },
+    privateSubnetIds: {
+        type: "array",
+        description: "Private subnets of the existing VPC, for the nodes.",
+    },
+    adminPrincipalArns: {
+        type: "array",
+        description:
+            "IAM role or user ARNs given cluster-admin access entries, besides the identity that runs pulumi up.",
+    },
+    istioVersion: {
+        type: "string",
+        default: "1.30.5",
+        description: "Version of Istio's Helm charts (base, istiod, gateway).",
+    },
+    appNamespace: {
+        type: "string",
+        default: "bookinfo",
+        description: "Namespace for the Bookinfo app (labelled for sidecar injection).",
+    },
+    loadBalancerType: {
+        type: "string",
+        default: "nlb",
+        description: `AWS load balancer for the ingress gateway: ${LOAD_BALANCER_TYPES.join(" | ")}.`,
+    },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** An existing VPC to build the cluster in. */
+export interface ExistingVpc {
+    vpcId: string;
+    publicSubnetIds: string[];
+    privateSubnetIds: string[];
+}
+
+/** The validated stack settings. */
+export interface StackConfig {
+    routing: RoutingMode;
+    kubernetesVersion: string;
+    nodeInstanceType: string;
+    nodeDesiredCount: number;
+    nodeMinCount: number;
+    nodeMaxCount: number;
+    sshPublicKey?: string;
+    /** Absent: the cluster gets a VPC of its own. */
+    existingVpc?: ExistingVpc;
+    adminPrincipalArns: string[];
+    istioVersion: string;
+    appNamespace: string;
+    loadBalancerType: LoadBalancerType;
+}
+
+/** Bad stack settings: one line per problem, each naming the key, the value and what is allowed. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Raw settings as Pulumi passes them: key (without the project prefix) to string. */
+export type RawConfig = Readonly<Partial<Record<string, string>>>;
+
+class Reader {
+    readonly problems: string[] = [];
+
+    constructor(private readonly raw: RawConfig) {}
+
+    /** The raw value, or the declared default; blank counts as unset. */
+    value(key: ConfigKey): string | undefined {
+        const v = this.raw[key];
+        if (v !== undefined && v.trim() !== "") {
+            return v.trim();
+        }
+        const d = (CONFIG_KEYS[key] as ConfigKeySpec).default;
+        return d === undefined ? undefined : String(d);
+    }
+
+    bad(key: ConfigKey, value: string, allowed: string): void {
+        this.problems.push(`${key} = ${JSON.stringify(value)}: ${allowed}`);
+    }
+
+    /** A value that must match `pattern`; `allowed` says what matches. */
+    matching(key: ConfigKey, pattern: RegExp, allowed: string): string {
+        const v = this.value(key) ?? "";
+        if (!pattern.test(v)) {
+            this.bad(key, v, allowed);
+        }
+        return v;
+    }
+
+    oneOf<T extends string>(key: ConfigKey, options: readonly T[]): T {
+        const v = this.value(key) ?? "";
+        if (!(options as readonly string[]).includes(v)) {
+            this.bad(key, v, `expected one of ${options.join(" | ")}`);
+        }
+        return v as T;
+    }
+
+    integer(key: ConfigKey, range: { min: number; max: number }): number {
+        const v = this.value(key) ?? "";
+        const n = /^\d+$/.test(v) ? Number(v) : NaN;
+        if (!(n >= range.min && n <= range.max)) {
+            this.bad(key, v, `expected a whole number from ${range.min} to ${range.max}`);
+        }
+        return n;
+    }
+
+    /** A list given as a JSON array (`pulumi config set --path 'k[0]' v`) or comma-separated. */
+    list(key: ConfigKey, item: RegExp, allowed: string): string[] {
+        const v = this.value(key);
+        if (v === undefined) {
+            return [];
+        }
+        let items: unknown;
+        if (v.startsWith("[")) {
+            try {
+                items = JSON.parse(v);
+            } catch {
+                this.bad(key, v, `expected a JSON array or a comma-separated list of ${allowed}`);
+                return [];
+            }
+        } else {
+            items = v.split(",").map((s) => s.trim());
+        }
+        if (!Array.isArray(items)) {
+            this.bad(key, v, `expected a list of ${allowed}`);
+            return [];
+        }
+        for (const i of items) {
+            if (typeof i !== "string" || !item.test(i)) {
+                this.bad(key, typeof i === "string" ? i : JSON.stringify(i), `expected ${allowed}`);
+            }
+        }
+        return items as string[];
+    }
+}
+
+/**
+ * True for an OpenSSH public key line of a type EC2 imports whose base64 body really encodes
+ * a key of that type (catches truncated pastes and private keys).
+ */
+export function isValidSshPublicKey(line: string): boolean {
+    // "<type> <base64 body> [comment]"; the comment may contain spaces.
+    const [type, body] = line.trim().split(/\s+/);
+    if (!SSH_KEY_TYPES.includes(type) || body === undefined) {
+        return false;
+    }
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
+        return false;
+    }
+    const blob = Buffer.from(body, "base64");
+    if (blob.length < 4) {
+        return false;
+    }
+    const typeLength = blob.readUInt32BE(0);
+    // After the type: ed25519 has a 32-byte key; RSA an exponent and a modulus of >= 1024 bits.
+    const minimumKeyBytes = type === "ssh-ed25519" ? 4 + 32 : 4 + 1 + 4 + 128;
+    return (
+        blob.length >= 4 + typeLength + minimumKeyBytes &&
+        blob.subarray(4, 4 + typeLength).toString("latin1") === type
+    );
+}
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace name. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Parses and validates raw stack settings.
+ *
+ * @throws ConfigError listing every problem found (not only the first), before anything is created.
+ */
+export function parseConfig(raw: RawConfig): StackConfig {
+    const r = new Reader(raw);
+
+    for (const key of Object.keys(raw)) {
+        if (!Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key)) {
+            r.problems.push(
+                `${key} is not a setting of this program; known settings: ${Object.keys(CONFIG_KEYS).join(", ")}`,
+            );
+        }
+    }
+
+    const routingValue = r.value("routing") ?? "";
+    if (!isRoutingMode(routingValue)) {
+        r.bad("routing", routingValue, `expected one of ${ROUTING_MODE_NAMES.join(" | ")}`);
+    }
+
+    const kubernetesVersion = r.matching(
+        "kubernetesVersion",
+        /^1\.\d{1,2}$/,
+        'expected MAJOR.MINOR, e.g. "1.35"',
+    );
+    const nodeInstanceType = r.matching(
+        "nodeInstanceType",
+        /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/,
+        'expected an EC2 instance type such as "m5.large"',
+    );
+
+    const nodeDesiredCount = r.integer("nodeDesiredCount", NODE_COUNT_RANGE);
+    const nodeMinCount = r.integer("nodeMinCount", NODE_COUNT_RANGE);
+    const nodeMaxCount = r.integer("nodeMaxCount", NODE_COUNT_RANGE);
+    if (nodeMinCount > nodeDesiredCount || nodeDesiredCount > nodeMaxCount) {
+        r.problems.push(
+            `nodeMinCount = ${nodeMinCount}, nodeDesiredCount = ${nodeDesiredCount}, nodeMaxCount = ${nodeMaxCount}: ` +
+                "expected nodeMinCount <= nodeDesiredCount <= nodeMaxCount",
+        );
+    }
+
+    const sshPublicKey = r.value("sshPublicKey");
+    if (sshPublicKey !== undefined && !isValidSshPublicKey(sshPublicKey)) {
+        r.bad(
+            "sshPublicKey",
+            sshPublicKey,
+            `expected one OpenSSH public key line of type ${SSH_KEY_TYPES.join(" or ")} (the contents of a .pub file)`,
+        );
+    }
+
+    const vpcId = r.value("vpcId");
+    if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
+        r.bad("vpcId", vpcId, 'expected a VPC ID such as "vpc-0123456789abcdef0"');
+    }
+    const subnet = /^subnet-[0-9a-f]{8,17}$/;
+    const subnetAllowed = 'subnet IDs such as "subnet-0123456789abcdef0"';
+    const publicSubnetIds = r.list("publicSubnetIds", subnet, subnetAllowed);
+    const privateSubnetIds = r.list("privateSubnetIds", subnet, subnetAllowed);
+    let existingVpc: ExistingVpc | undefined;
+    if (vpcId === undefined) {
+        if (publicSubnetIds.length + privateSubnetIds.length > 0) {
+            r.problems.push(
+                "publicSubnetIds/privateSubnetIds are set but vpcId is not: set vpcId to use an existing VPC, " +
+                    "or unset the subnets to let the program create one",
+            );
+        }
+    } else {
+        if (privateSubnetIds.length < 2 && publicSubnetIds.length < 2) {
+            r.problems.push(
+                `vpcId = "${vpcId}": expected at least two subnets in different availability zones ` +
+                    "in privateSubnetIds (nodes) or, without private subnets, in publicSubnetIds",
+            );
+        }
+        existingVpc = { vpcId, publicSubnetIds, privateSubnetIds };
+    }
+
+    const adminPrincipalArns = r.list(
+        "adminPrincipalArns",
+        /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+        'IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"',
+    );
+
+    const istioVersion = r.matching(
+        "istioVersion",
+        /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+        'expected a chart version MAJOR.MINOR.PATCH, e.g. "1.30.5"',
+    );
+
+    const appNamespace = r.matching(
+        "appNamespace",
+        DNS_LABEL,
+        "expected a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
+    );
+    if (RESERVED_NAMESPACES.includes(appNamespace)) {
+        r.bad("appNamespace", appNamespace, `reserved; not one of ${RESERVED_NAMESPACES.join(", ")}`);
+    }
+
+    const loadBalancerType = r.oneOf("loadBalancerType", LOAD_BALANCER_TYPES);
+
+    if (r.problems.length > 0) {
+        throw new ConfigError(r.problems);
+    }
+    return {
+        routing: routingValue as RoutingMode,
+        kubernetesVersion,
+        nodeInstanceType,
+        nodeDesiredCount,
+        nodeMinCount,
+        nodeMaxCount,
+        sshPublicKey,
+        existingVpc,
+        adminPrincipalArns,
+        istioVersion,
+        appNamespace,
+        loadBalancerType,
+    };
+}
+
+/**
+ * The current stack's settings of this project's namespace, without the prefix
+ * (`istio-eks:routing` becomes `routing`).
+ */
+export function rawStackConfig(): RawConfig {
+    const prefix = `${pulumi.getProject()}:`;
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix)) {
+            raw[key.slice(prefix.length)] = value;
+        }
+    }
+    return raw;
+}
+
+/** Reads and validates the current stack's settings. @throws ConfigError */
+export function readConfig(): StackConfig {
+    return parseConfig(rawStackConfig());
+}

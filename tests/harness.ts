@@ -1,0 +1,221 @@
+/**
+ * Runs Pulumi code under the SDK's mocks and records every resource it registers: type, name,
+ * parent, provider, dependencies (as URNs on the wire) and inputs, so tests can assert exactly
+ * what a real `pulumi up` would send to the engine.
+ */
+import * as path from "path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "istio-eks";
+export const STACK = "dev";
+
+/** Outputs the mocks give remote components and read resources, which a test may inspect. */
+export const MOCK = {
+    clusterName: "dev-eks-eksCluster-1a2b3c4",
+    clusterSecurityGroupId: "sg-0cluster0000000001",
+    kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [] }),
+    ingressHostname: "a1b2c3-123456789.elb.us-west-2.amazonaws.com",
+    zones: ["us-west-2a", "us-west-2b", "us-west-2c"],
+};
+
+/** One resource as the engine would have seen it. */
+export interface Registered {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent resource ("" for the stack's direct children). */
+    parent: string;
+    /** Provider reference "<urn>::<id>", or "" for the default provider. */
+    provider: string;
+    /** URNs this resource depends on: dependsOn and inputs' resources. */
+    dependencies: string[];
+    custom: boolean;
+    /** True for a `Resource.get` read of an existing object. */
+    read: boolean;
+    /** For reads: the ID read. */
+    id?: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    inputs: any;
+}
+
+/** What a run saw. */
+export class Run<T> {
+    constructor(
+        public readonly resources: Registered[],
+        public readonly result: T,
+    ) {}
+
+    /** All resources of a type token, e.g. `kubernetes:core/v1:Service`. */
+    ofType(type: string): Registered[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource with this logical name. */
+    named(name: string): Registered {
+        const found = this.resources.filter((r) => r.name === name);
+        if (found.length !== 1) {
+            throw new Error(
+                `expected one resource named ${name}, found ${found.length}; names: ${this.resources
+                    .map((r) => r.name)
+                    .join(", ")}`,
+            );
+        }
+        return found[0];
+    }
+
+    /** Whether a resource of this name was registered. */
+    has(name: string): boolean {
+        return this.resources.some((r) => r.name === name);
+    }
+
+    /** Logical names of the resources `r` depends on. */
+    dependencyNames(r: Registered): string[] {
+        return r.dependencies.map(nameOfUrn).sort();
+    }
+
+    /** The logical name of the provider `r` uses ("" for a default provider). */
+    providerName(r: Registered): string {
+        return r.provider === "" ? "" : nameOfUrn(r.provider.split("::").slice(0, -1).join("::"));
+    }
+}
+
+/** The logical name in a URN (`urn:pulumi:stack::project::type::name`). */
+export function nameOfUrn(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Inputs = Record<string, any>;
+
+/** What the mocks answer for each resource: its inputs, plus the outputs providers compute. */
+function mockOutputs(type: string, name: string, inputs: Inputs, id: string | undefined): Inputs {
+    switch (type) {
+        case "eks:index:Cluster":
+            return {
+                kubeconfigJson: MOCK.kubeconfigJson,
+                eksCluster: { name: MOCK.clusterName },
+                clusterSecurityGroupId: MOCK.clusterSecurityGroupId,
+            };
+        case "kubernetes:helm.sh/v3:Release":
+            return {
+                status: {
+                    name: inputs.name,
+                    namespace: inputs.namespace,
+                    chart: inputs.chart,
+                    version: inputs.version,
+                    status: "deployed",
+                },
+            };
+        case "kubernetes:core/v1:Service":
+            if (id) {
+                const [namespace, svcName] = id.split("/");
+                return {
+                    metadata: { name: svcName, namespace },
+                    status: { loadBalancer: { ingress: [{ hostname: MOCK.ingressHostname }] } },
+                };
+            }
+            return {};
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { latestVersion: 1 };
+        case "aws:ec2/keyPair:KeyPair":
+            return { keyName: `${name}-key` };
+        case "aws:iam/role:Role":
+            return { name: `${name}-role`, arn: `arn:aws:iam::123456789012:role/${name}` };
+        default:
+            return {};
+    }
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Forgets the project's own modules, so the next `require` runs the program afresh. */
+function clearProjectModules(): void {
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(ROOT) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+            delete require.cache[key];
+        }
+    }
+}
+
+/**
+ * Runs `program` under fresh mocks with the given stack settings (keys without the project
+ * prefix; `aws:region` and other namespaced keys as they are), waits until every registration
+ * has reached the mock engine, and returns what was registered.
+ */
+export async function runPulumi<T>(
+    program: () => T,
+    config: Record<string, string> = {},
+): Promise<Run<T>> {
+    const resources: Registered[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const id = args.id || `${args.name}-id`;
+                return {
+                    id,
+                    state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, args.id) },
+                };
+            },
+            call: (args) =>
+                args.token === "aws:index/getAvailabilityZones:getAvailabilityZones"
+                    ? { names: MOCK.zones, zoneIds: MOCK.zones.map((_, i) => `usw2-az${i + 1}`) }
+                    : {},
+        },
+        PROJECT,
+        STACK,
+        false,
+    );
+    const settings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        settings[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
+    }
+    pulumi.runtime.setAllConfig(settings);
+
+    // Record what each registration request carries besides the inputs the mocks see.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const record =
+        (read: boolean, original: (req: unknown, cb: unknown) => unknown) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        (req: any, callback: any) => {
+            const parent: string = req.getParent();
+            const type: string = req.getType();
+            const name: string = req.getName();
+            resources.push({
+                urn: monitor.newUrn(parent, type, name),
+                type,
+                name,
+                parent,
+                provider: req.getProvider(),
+                dependencies: req.getDependenciesList(),
+                custom: read ? true : req.getCustom(),
+                read,
+                id: read ? req.getId() : undefined,
+                inputs: pulumi.runtime.deserializeProperties(
+                    read ? req.getProperties() : req.getObject(),
+                ),
+            });
+            return original(req, callback);
+        };
+    monitor.registerResource = record(false, monitor.registerResource.bind(monitor));
+    monitor.readResource = record(true, monitor.readResource.bind(monitor));
+
+    clearProjectModules();
+    const result = program();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await (pulumi.runtime as any).waitForRPCs();
+    return new Run(resources, result);
+}
+
+/** Loads the project's program (`index.ts`) afresh and returns its stack outputs. */
+export function loadProgram(): Record<string, pulumi.Output<unknown>> {
+    clearProjectModules();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(ROOT, "index"));
+}
+
+/** The value of an Output (resolves under mocks; undefined while unknown). */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) => pulumi.output(output).apply(resolve));
+}
