@@ -16,7 +16,11 @@ const tags = { "istio-eks:stack": stack, "istio-eks:project": pulumi.getProject(
 const cluster = new EksCluster(stack, {
     kubernetesVersion: config.kubernetesVersion,
     instanceType: config.nodeInstanceType,
-    scaling: { desired: config.nodeDesiredCount, min: config.nodeMinCount, max: config.nodeMaxCount },
+    scaling: {
+        desired: config.nodeDesiredCount,
+        min: config.nodeMinCount,
+        max: config.nodeMaxCount,
+    },
     sshPublicKey: config.sshPublicKey,
     existingVpc: config.existingVpc,
     adminPrincipalArns: config.adminPrincipalArns,

@@ -149,7 +149,11 @@ function createObject(
 ): ObjectResource {
     switch (kind) {
         case "v1/Service":
-            return new k8s.core.v1.Service(name, inputs as unknown as k8s.core.v1.ServiceArgs, opts);
+            return new k8s.core.v1.Service(
+                name,
+                inputs as unknown as k8s.core.v1.ServiceArgs,
+                opts,
+            );
         case "v1/ServiceAccount":
             return new k8s.core.v1.ServiceAccount(
                 name,

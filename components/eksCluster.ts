@@ -215,7 +215,9 @@ export class EksCluster extends pulumi.ComponentResource {
                 },
                 tags,
             },
-            { parent: this, dependsOn: [...policies, webhookRule] },
+            // Resource references in the inputs do not order anything by themselves: be explicit,
+            // so that nodes are created after, and deleted before, the cluster and their role.
+            { parent: this, dependsOn: [cluster, nodeRole, ...policies, webhookRule] },
         );
 
         this.cluster = cluster;
@@ -290,15 +292,15 @@ export class EksCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
             new aws.ec2.RouteTableAssociation(
-                `${name}-public-${i}`,
+                `${name}-public-${i}-routes`,
                 { subnetId: subnet.id, routeTableId: publicRoutes.id },
                 { parent: this },
             );
             return subnet;
         });
         const natIp = new aws.ec2.Eip(
-            `${name}-nat`,
-            { domain: "vpc", tags: named("nat") },
+            `${name}-nat-ip`,
+            { domain: "vpc", tags: named("nat-ip") },
             { parent: this, dependsOn: [igw] },
         );
         // One NAT gateway, not one per zone: this is a sandbox for Istio, and each costs by the hour.
@@ -328,7 +330,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
             new aws.ec2.RouteTableAssociation(
-                `${name}-private-${i}`,
+                `${name}-private-${i}-routes`,
                 { subnetId: subnet.id, routeTableId: privateRoutes.id },
                 { parent: this },
             );

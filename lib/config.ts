@@ -68,7 +68,8 @@ export const CONFIG_KEYS = {
     },
     vpcId: {
         type: "string",
-        description: "Optional existing VPC to use instead of creating one (then give its subnets).",
+        description:
+            "Optional existing VPC to use instead of creating one (then give its subnets).",
     },
     publicSubnetIds: {
         type: "array",
@@ -336,7 +337,11 @@ export function parseConfig(raw: RawConfig): StackConfig {
         "expected a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
     );
     if (RESERVED_NAMESPACES.includes(appNamespace)) {
-        r.bad("appNamespace", appNamespace, `reserved; not one of ${RESERVED_NAMESPACES.join(", ")}`);
+        r.bad(
+            "appNamespace",
+            appNamespace,
+            `reserved; not one of ${RESERVED_NAMESPACES.join(", ")}`,
+        );
     }
 
     const loadBalancerType = r.oneOf("loadBalancerType", LOAD_BALANCER_TYPES);

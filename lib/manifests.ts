@@ -116,7 +116,9 @@ export class BookinfoModel {
         );
         const port = svc?.spec.ports.find((p) => p.name === portName);
         if (port === undefined) {
-            throw new Error(`${BOOKINFO_MANIFEST}: no Service ${service} with a port "${portName}"`);
+            throw new Error(
+                `${BOOKINFO_MANIFEST}: no Service ${service} with a port "${portName}"`,
+            );
         }
         return port.port;
     }

@@ -102,7 +102,10 @@ export interface RoutingPlan {
 }
 
 /** A DestinationRule with one subset per version, each selecting pods by the version label. */
-export function destinationRuleSpec(host: string, versions: readonly string[]): DestinationRuleSpec {
+export function destinationRuleSpec(
+    host: string,
+    versions: readonly string[],
+): DestinationRuleSpec {
     return {
         host,
         subsets: versions.map((v) => ({ name: v, labels: { [VERSION_LABEL]: v } })),

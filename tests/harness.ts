@@ -127,6 +127,25 @@ function mockOutputs(type: string, name: string, inputs: Inputs, id: string | un
     }
 }
 
+/**
+ * Inputs with every resource reference (a resource passed as an input, rehydrated as a new
+ * object on each run) replaced by `{ resource: "<type>::<name>" }`, so runs compare by value.
+ */
+function referencesByName(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(referencesByName);
+    }
+    if (value !== null && typeof value === "object") {
+        if (pulumi.Resource.isInstance(value)) {
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            const r = value as any;
+            return { resource: `${r.__pulumiType}::${r.__name}` };
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, referencesByName(v)]));
+    }
+    return value;
+}
+
 const ROOT = path.resolve(__dirname, "..");
 
 /** Forgets the project's own modules, so the next `require` runs the program afresh. */
@@ -154,7 +173,10 @@ export async function runPulumi<T>(
                 const id = args.id || `${args.name}-id`;
                 return {
                     id,
-                    state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, args.id) },
+                    state: {
+                        ...args.inputs,
+                        ...mockOutputs(args.type, args.name, args.inputs, args.id),
+                    },
                 };
             },
             call: (args) =>
@@ -192,8 +214,10 @@ export async function runPulumi<T>(
                 custom: read ? true : req.getCustom(),
                 read,
                 id: read ? req.getId() : undefined,
-                inputs: pulumi.runtime.deserializeProperties(
-                    read ? req.getProperties() : req.getObject(),
+                inputs: referencesByName(
+                    pulumi.runtime.deserializeProperties(
+                        read ? req.getProperties() : req.getObject(),
+                    ),
                 ),
             });
             return original(req, callback);

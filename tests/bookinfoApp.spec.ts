@@ -1,0 +1,141 @@
+import * as assert from "assert/strict";
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { BookinfoApp } from "../components/bookinfoApp";
+import { BookinfoModel } from "../lib/manifests";
+import { runPulumi, valueOf } from "./harness";
+
+/** A stand-in for IstioMesh: two "ready" resources and the gateway's facts. */
+function build(namespace?: string) {
+    return runPulumi(() => {
+        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+        const base = new k8s.core.v1.ConfigMap("crds", {}, { provider });
+        const istiod = new k8s.core.v1.ConfigMap("istiod", {}, { provider });
+        return new BookinfoApp("app", {
+            provider,
+            namespace,
+            mesh: {
+                ready: [base, istiod],
+                gatewayPodLabels: { app: "istio-ingressgateway", istio: "ingressgateway" },
+                gatewayHttpTargetPort: 80,
+                ingressHost: pulumi.output("lb.example.com"),
+                ingressPort: 80,
+            },
+        });
+    });
+}
+
+describe("BookinfoApp", () => {
+    it("creates its namespace labelled for sidecar injection, only after istiod is ready", async () => {
+        const run = await build();
+        const ns = run.named("app-ns");
+        assert.deepEqual(ns.inputs, {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: "bookinfo", labels: { "istio-injection": "enabled" } },
+        });
+        assert.deepEqual(run.dependencyNames(ns), ["crds", "istiod"]);
+    });
+
+    it("takes the namespace name from its arguments", async () => {
+        const run = await build("shop");
+        assert.equal(run.named("app-ns").inputs.metadata.name, "shop");
+        const namespaced = run.resources.filter(
+            (r) => r.parent.includes("BookinfoApp") && r.name !== "app-ns",
+        );
+        // Every manifest object, the Gateway and the VirtualService.
+        assert.equal(namespaced.length, BookinfoModel.load().objects.length + 2);
+        for (const r of namespaced) {
+            assert.equal(r.inputs.metadata.namespace, "shop", r.name);
+        }
+    });
+
+    it("creates every object of the Bookinfo manifest, as written, in its namespace, after the namespace", async () => {
+        const run = await build();
+        const model = BookinfoModel.load();
+        const objects = run.resources.filter((r) =>
+            [
+                "kubernetes:core/v1:Service",
+                "kubernetes:core/v1:ServiceAccount",
+                "kubernetes:apps/v1:Deployment",
+            ].includes(r.type),
+        );
+        assert.equal(objects.length, model.objects.length);
+        for (const obj of model.objects) {
+            const name = `app-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
+            const r = run.named(name);
+            assert.deepEqual(
+                r.inputs,
+                { ...obj, metadata: { ...obj.metadata, namespace: "bookinfo" } },
+                name,
+            );
+            assert.deepEqual(run.dependencyNames(r), ["app-ns"], `${name} waits for the namespace`);
+            assert.equal(run.providerName(r), "k8s");
+        }
+        assert.deepEqual(
+            run
+                .ofType("kubernetes:apps/v1:Deployment")
+                .map((d) => d.inputs.metadata.name)
+                .sort(),
+            [
+                "details-v1",
+                "productpage-v1",
+                "ratings-v1",
+                "reviews-v1",
+                "reviews-v2",
+                "reviews-v3",
+            ],
+        );
+    });
+
+    it("exposes the product page through a Gateway on the gateway pods' port and a VirtualService", async () => {
+        const run = await build();
+        const gateway = run.named("app-gateway");
+        assert.equal(gateway.type, "kubernetes:networking.istio.io/v1:Gateway");
+        assert.deepEqual(gateway.inputs, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "Gateway",
+            metadata: { name: "bookinfo-gateway", namespace: "bookinfo" },
+            spec: {
+                selector: { app: "istio-ingressgateway", istio: "ingressgateway" },
+                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            },
+        });
+        const vs = run.named("app-vs-bookinfo");
+        assert.deepEqual(vs.inputs, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "bookinfo", namespace: "bookinfo" },
+            spec: {
+                hosts: ["*"],
+                gateways: ["bookinfo-gateway"],
+                http: [
+                    {
+                        match: [
+                            { uri: { exact: "/productpage" } },
+                            { uri: { prefix: "/static" } },
+                            { uri: { exact: "/login" } },
+                            { uri: { exact: "/logout" } },
+                            { uri: { prefix: "/api/v1/products" } },
+                        ],
+                        route: [{ destination: { host: "productpage", port: { number: 9080 } } }],
+                    },
+                ],
+            },
+        });
+        for (const r of [gateway, vs]) {
+            assert.deepEqual(run.dependencyNames(r), ["app-ns", "crds", "istiod"]);
+        }
+    });
+
+    it("builds the product page URL from the ingress host and port", async () => {
+        const run = await build();
+        assert.equal(
+            await valueOf(run.result.productPageUrl),
+            "http://lb.example.com:80/productpage",
+        );
+        assert.equal(await valueOf(run.result.namespace), "bookinfo");
+    });
+});

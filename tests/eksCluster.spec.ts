@@ -1,0 +1,259 @@
+import * as assert from "assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { EksCluster, EksClusterArgs } from "../components/eksCluster";
+import { MOCK, runPulumi, valueOf } from "./harness";
+
+const BASE: EksClusterArgs = {
+    kubernetesVersion: "1.35",
+    instanceType: "m5.large",
+    scaling: { desired: 2, min: 2, max: 3 },
+    tags: { team: "mesh" },
+};
+
+function build(args: Partial<EksClusterArgs> = {}) {
+    return runPulumi(() => new EksCluster("c", { ...BASE, ...args }));
+}
+
+describe("EksCluster", () => {
+    it("creates a VPC over two zones: public subnets for load balancers, private ones behind one NAT", async () => {
+        const run = await build();
+        assert.deepEqual(run.named("c-vpc").inputs, {
+            cidrBlock: "10.0.0.0/16",
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+            tags: { team: "mesh", Name: "c-vpc" },
+        });
+        assert.deepEqual(
+            [0, 1].map((i) => run.named(`c-public-${i}`)).map((s) => s.inputs),
+            [0, 1].map((i) => ({
+                vpcId: "c-vpc-id",
+                cidrBlock: ["10.0.0.0/22", "10.0.4.0/22"][i],
+                availabilityZone: MOCK.zones[i],
+                mapPublicIpOnLaunch: true,
+                tags: { team: "mesh", Name: `c-public-${i}`, "kubernetes.io/role/elb": "1" },
+            })),
+        );
+        assert.deepEqual(
+            [0, 1].map((i) => run.named(`c-private-${i}`).inputs),
+            [0, 1].map((i) => ({
+                vpcId: "c-vpc-id",
+                cidrBlock: ["10.0.128.0/19", "10.0.160.0/19"][i],
+                availabilityZone: MOCK.zones[i],
+                tags: {
+                    team: "mesh",
+                    Name: `c-private-${i}`,
+                    "kubernetes.io/role/internal-elb": "1",
+                },
+            })),
+        );
+        const routeTables = run.ofType("aws:ec2/routeTable:RouteTable");
+        assert.deepEqual(routeTables.map((r) => [r.name, r.inputs.routes]).sort(), [
+            ["c-private", [{ cidrBlock: "0.0.0.0/0", natGatewayId: "c-nat-id" }]],
+            ["c-public", [{ cidrBlock: "0.0.0.0/0", gatewayId: "c-igw-id" }]],
+        ]);
+        const associations = run
+            .ofType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+            .map((a) => [a.inputs.subnetId, a.inputs.routeTableId])
+            .sort();
+        assert.deepEqual(associations, [
+            ["c-private-0-id", "c-private-id"],
+            ["c-private-1-id", "c-private-id"],
+            ["c-public-0-id", "c-public-id"],
+            ["c-public-1-id", "c-public-id"],
+        ]);
+        const nat = run.ofType("aws:ec2/natGateway:NatGateway");
+        assert.equal(nat.length, 1);
+        assert.equal(nat[0].inputs.subnetId, "c-public-0-id");
+        assert.equal(nat[0].inputs.allocationId, "c-nat-ip-id");
+        assert.ok(run.dependencyNames(nat[0]).includes("c-igw"));
+    });
+
+    it("creates the EKS cluster with a pinned version, API authentication and no default nodes", async () => {
+        const run = await build();
+        const cluster = run.named("c-eks");
+        assert.equal(cluster.type, "eks:index:Cluster");
+        assert.deepEqual(cluster.inputs, {
+            version: "1.35",
+            vpcId: "c-vpc-id",
+            publicSubnetIds: ["c-public-0-id", "c-public-1-id"],
+            privateSubnetIds: ["c-private-0-id", "c-private-1-id"],
+            authenticationMode: "API",
+            accessEntries: {},
+            skipDefaultNodeGroup: true,
+            skipDefaultSecurityGroups: true,
+            nodeAssociatePublicIpAddress: false,
+            createOidcProvider: false,
+            tags: { team: "mesh" },
+        });
+    });
+
+    it("gives each admin principal a cluster-admin access entry", async () => {
+        const arn = "arn:aws:iam::123456789012:role/Admin";
+        const run = await build({ adminPrincipalArns: [arn] });
+        assert.deepEqual(run.named("c-eks").inputs.accessEntries, {
+            "admin-0": {
+                principalArn: arn,
+                accessPolicies: {
+                    admin: {
+                        policyArn:
+                            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        accessScope: { type: "cluster" },
+                    },
+                },
+            },
+        });
+    });
+
+    it("opens istiod's webhook port 15017 from the control plane to the nodes", async () => {
+        const run = await build();
+        const rule = run.named("c-istio-webhook");
+        assert.equal(rule.type, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        assert.deepEqual(rule.inputs, {
+            securityGroupId: MOCK.clusterSecurityGroupId,
+            referencedSecurityGroupId: MOCK.clusterSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: 15017,
+            toPort: 15017,
+            description: "EKS control plane to istiod webhooks on the nodes",
+            tags: { team: "mesh" },
+        });
+    });
+
+    it("runs an AL2023 managed node group in the private subnets with IMDSv2 required", async () => {
+        const run = await build();
+        const template = run.named("c-node-template");
+        assert.deepEqual(template.inputs, {
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 2,
+            },
+            updateDefaultVersion: true,
+            tagSpecifications: [{ resourceType: "instance", tags: { team: "mesh" } }],
+            tags: { team: "mesh" },
+        });
+        assert.equal(run.ofType("aws:ec2/keyPair:KeyPair").length, 0);
+
+        const nodes = run.named("c-nodes");
+        assert.equal(nodes.type, "eks:index:ManagedNodeGroup");
+        assert.deepEqual(nodes.inputs, {
+            cluster: { resource: "eks:index:Cluster::c-eks" },
+            nodeRole: { resource: "aws:iam/role:Role::c-node-role" },
+            operatingSystem: "AL2023",
+            instanceTypes: ["m5.large"],
+            scalingConfig: { desiredSize: 2, minSize: 2, maxSize: 3 },
+            subnetIds: ["c-private-0-id", "c-private-1-id"],
+            launchTemplate: { id: "c-node-template-id", version: "1" },
+            tags: { team: "mesh" },
+        });
+        assert.deepEqual(run.dependencyNames(nodes), [
+            "c-eks",
+            "c-istio-webhook",
+            "c-node-AmazonEC2ContainerRegistryReadOnly",
+            "c-node-AmazonEKSWorkerNodePolicy",
+            "c-node-AmazonEKS_CNI_Policy",
+            "c-node-role",
+            "c-node-template",
+            "c-private-0",
+            "c-private-1",
+        ]);
+    });
+
+    it("gives the node role the three worker-node policies", async () => {
+        const run = await build();
+        const role = run.named("c-node-role");
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
+            {
+                Effect: "Allow",
+                Principal: { Service: "ec2.amazonaws.com" },
+                Action: "sts:AssumeRole",
+            },
+        ]);
+        assert.deepEqual(
+            run
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .map((a) => [a.name, a.inputs.role, a.inputs.policyArn])
+                .sort(),
+            [
+                [
+                    "c-node-AmazonEC2ContainerRegistryReadOnly",
+                    "c-node-role-role",
+                    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                ],
+                [
+                    "c-node-AmazonEKSWorkerNodePolicy",
+                    "c-node-role-role",
+                    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+                ],
+                [
+                    "c-node-AmazonEKS_CNI_Policy",
+                    "c-node-role-role",
+                    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+                ],
+            ],
+        );
+    });
+
+    it("installs an SSH public key through the launch template when one is given", async () => {
+        const key =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB1nq0i0Ezw5xYxT4Xw0d0Gm8vQm0Qz6oGQwHq0v2mTs me";
+        const run = await build({ sshPublicKey: key });
+        assert.deepEqual(run.named("c-ssh").inputs, { publicKey: key, tags: { team: "mesh" } });
+        assert.equal(run.named("c-node-template").inputs.keyName, "c-ssh-key");
+        assert.equal(run.named("c-nodes").inputs.remoteAccess, undefined);
+    });
+
+    it("uses an existing VPC's subnets without creating any network", async () => {
+        const existingVpc = {
+            vpcId: "vpc-0123456789abcdef0",
+            publicSubnetIds: ["subnet-0000000a", "subnet-0000000b"],
+            privateSubnetIds: ["subnet-0000000c", "subnet-0000000d"],
+        };
+        const run = await build({ existingVpc });
+        for (const type of [
+            "aws:ec2/vpc:Vpc",
+            "aws:ec2/subnet:Subnet",
+            "aws:ec2/internetGateway:InternetGateway",
+            "aws:ec2/natGateway:NatGateway",
+            "aws:ec2/eip:Eip",
+            "aws:ec2/routeTable:RouteTable",
+        ]) {
+            assert.deepEqual(run.ofType(type), [], `${type} must not be created`);
+        }
+        const cluster = run.named("c-eks").inputs;
+        assert.equal(cluster.vpcId, existingVpc.vpcId);
+        assert.deepEqual(cluster.publicSubnetIds, existingVpc.publicSubnetIds);
+        assert.deepEqual(cluster.privateSubnetIds, existingVpc.privateSubnetIds);
+        assert.deepEqual(run.named("c-nodes").inputs.subnetIds, existingVpc.privateSubnetIds);
+    });
+
+    it("puts nodes in the public subnets of an existing VPC that has no private ones", async () => {
+        const existingVpc = {
+            vpcId: "vpc-0123456789abcdef0",
+            publicSubnetIds: ["subnet-0000000a", "subnet-0000000b"],
+            privateSubnetIds: [],
+        };
+        const run = await build({ existingVpc });
+        assert.deepEqual(run.named("c-nodes").inputs.subnetIds, existingVpc.publicSubnetIds);
+    });
+
+    it("exposes the cluster name, a secret kubeconfig and a provider that waits for the nodes", async () => {
+        const run = await build();
+        const component = run.result;
+        assert.equal(await valueOf(component.clusterName), MOCK.clusterName);
+        assert.equal(await valueOf(component.kubeconfig), MOCK.kubeconfigJson);
+        assert.equal(await pulumi.isSecret(component.kubeconfig), true);
+        assert.equal(await valueOf(component.vpcId), "c-vpc-id");
+
+        const provider = run.named("c-k8s");
+        assert.equal(provider.type, "pulumi:providers:kubernetes");
+        assert.deepEqual(run.dependencyNames(provider), ["c-eks", "c-nodes"]);
+
+        for (const r of run.resources.filter((r) => r.name !== "c")) {
+            assert.match(r.parent, /istio-eks:index:EksCluster::c$/, `${r.name} is a child`);
+            assert.match(r.name, /^c-/, `${r.name} is named from the component`);
+        }
+    });
+});

@@ -1,0 +1,130 @@
+import * as assert from "assert/strict";
+
+import * as k8s from "@pulumi/kubernetes";
+
+import { IstioMesh, IstioMeshArgs } from "../components/istioMesh";
+import { MOCK, runPulumi, valueOf } from "./harness";
+
+const REPO = "https://istio-release.storage.googleapis.com/charts";
+const GATEWAY_PORTS = [
+    { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
+    { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
+    { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
+];
+
+/** A release's inputs without the SDK's own `compat` marker. */
+function chartInputs(inputs: Record<string, unknown>) {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { compat, ...rest } = inputs;
+    return rest;
+}
+
+function build(args: Partial<IstioMeshArgs> = {}) {
+    return runPulumi(() => {
+        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+        return new IstioMesh("mesh", { provider, version: "1.30.5", ...args });
+    });
+}
+
+describe("IstioMesh", () => {
+    it("installs base, istiod and the gateway from Istio's chart repository at one version, with fixed release names", async () => {
+        const run = await build();
+        const releases = run.ofType("kubernetes:helm.sh/v3:Release");
+        assert.deepEqual(
+            releases.map((r) => r.name),
+            ["mesh-base", "mesh-istiod", "mesh-gateway"],
+        );
+        assert.deepEqual(chartInputs(run.named("mesh-base").inputs), {
+            chart: "base",
+            version: "1.30.5",
+            repositoryOpts: { repo: REPO },
+            name: "istio-base",
+            namespace: "istio-system",
+            values: { defaultRevision: "default" },
+        });
+        assert.deepEqual(chartInputs(run.named("mesh-istiod").inputs), {
+            chart: "istiod",
+            version: "1.30.5",
+            repositoryOpts: { repo: REPO },
+            name: "istiod",
+            namespace: "istio-system",
+            values: {},
+        });
+        assert.deepEqual(chartInputs(run.named("mesh-gateway").inputs), {
+            chart: "gateway",
+            version: "1.30.5",
+            repositoryOpts: { repo: REPO },
+            name: "istio-ingressgateway",
+            namespace: "istio-ingress",
+            values: {
+                service: {
+                    type: "LoadBalancer",
+                    ports: GATEWAY_PORTS,
+                    annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+                },
+            },
+        });
+    });
+
+    it("creates its namespaces, so that destroy removes them", async () => {
+        const run = await build();
+        assert.deepEqual(
+            run.ofType("kubernetes:core/v1:Namespace").map((n) => [n.name, n.inputs.metadata]),
+            [
+                ["mesh-system", { name: "istio-system" }],
+                ["mesh-ingress", { name: "istio-ingress" }],
+            ],
+        );
+    });
+
+    it("orders the releases base -> istiod -> gateway", async () => {
+        const run = await build();
+        assert.deepEqual(run.dependencyNames(run.named("mesh-base")), ["mesh-system"]);
+        assert.deepEqual(run.dependencyNames(run.named("mesh-istiod")), [
+            "mesh-base",
+            "mesh-system",
+        ]);
+        assert.deepEqual(run.dependencyNames(run.named("mesh-gateway")), [
+            "mesh-ingress",
+            "mesh-istiod",
+        ]);
+    });
+
+    it("asks for a Classic Load Balancer when told to", async () => {
+        const run = await build({ loadBalancerType: "clb" });
+        assert.deepEqual(run.named("mesh-gateway").inputs.values.service.annotations, {});
+    });
+
+    it("reads the gateway Service after the release, and exposes its load balancer's host and port", async () => {
+        const run = await build();
+        const service = run.named("mesh-gateway-service");
+        assert.equal(service.read, true);
+        assert.equal(service.type, "kubernetes:core/v1:Service");
+        assert.equal(service.id, "istio-ingress/istio-ingressgateway");
+        assert.deepEqual(run.dependencyNames(service), ["mesh-gateway"]);
+
+        const mesh = run.result;
+        assert.equal(await valueOf(mesh.ingressHost), MOCK.ingressHostname);
+        assert.equal(await valueOf(mesh.ingressPort), 80);
+    });
+
+    it("exposes the gateway pods' labels and HTTP port for Gateway resources, and what must be ready first", async () => {
+        const run = await build();
+        const mesh = run.result;
+        assert.deepEqual(mesh.gatewayPodLabels, {
+            app: "istio-ingressgateway",
+            istio: "ingressgateway",
+        });
+        assert.equal(mesh.gatewayHttpTargetPort, 80);
+        assert.deepEqual(mesh.ready, [mesh.base, mesh.istiod]);
+    });
+
+    it("puts every resource under the component and on the given provider", async () => {
+        const run = await build();
+        for (const r of run.resources.filter((r) => r.parent.includes("IstioMesh"))) {
+            assert.equal(run.providerName(r), "k8s", `${r.name} uses the cluster's provider`);
+            assert.match(r.name, /^mesh-/);
+        }
+        assert.equal(run.resources.filter((r) => r.parent.includes("IstioMesh")).length, 6);
+    });
+});

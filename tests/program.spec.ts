@@ -1,0 +1,269 @@
+import * as assert from "assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { ROUTING_MODE_NAMES } from "../lib/routing";
+import { loadProgram, MOCK, Registered, Run, runPulumi, valueOf } from "./harness";
+
+type Outputs = ReturnType<typeof loadProgram>;
+
+function deploy(config: Record<string, string> = {}): Promise<Run<Outputs>> {
+    return runPulumi(loadProgram, { "aws:region": "us-west-2", ...config });
+}
+
+/** Every resource by logical name (names are unique in this program). */
+function byName(run: Run<Outputs>): Map<string, Registered> {
+    const map = new Map<string, Registered>();
+    for (const r of run.resources) {
+        assert.ok(!map.has(r.name), `duplicate logical name ${r.name}`);
+        map.set(r.name, r);
+    }
+    return map;
+}
+
+describe("the program", () => {
+    for (const mode of ROUTING_MODE_NAMES) {
+        describe(`with routing ${mode}`, () => {
+            let run: Run<Outputs>;
+            before(async () => {
+                run = await deploy({ routing: mode });
+            });
+
+            it("composes the four components at the top of the stack", () => {
+                assert.deepEqual(
+                    run.resources
+                        .filter((r) => r.type.startsWith("istio-eks:index:"))
+                        .map((r) => [r.type, r.name, r.parent]),
+                    [
+                        ["istio-eks:index:EksCluster", "dev", ""],
+                        ["istio-eks:index:IstioMesh", "istio", ""],
+                        ["istio-eks:index:BookinfoApp", "bookinfo", ""],
+                        ["istio-eks:index:ReviewsRouting", "routing", ""],
+                    ],
+                );
+            });
+
+            it("manages every Kubernetes object through the cluster's provider, which waits for the nodes", () => {
+                const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+                // 3 namespaces, 3 releases, the gateway Service read, 14 Bookinfo objects, the
+                // Gateway and its VirtualService, 4 DestinationRules, 3 or 4 VirtualServices.
+                assert.equal(kube.length, mode === "round-robin" ? 30 : 31);
+                for (const r of kube) {
+                    assert.equal(run.providerName(r), "dev-k8s", `${r.type} ${r.name}`);
+                }
+                assert.deepEqual(run.dependencyNames(run.named("dev-k8s")), [
+                    "dev-eks",
+                    "dev-nodes",
+                ]);
+            });
+
+            it("installs Istio before the app's namespace and routing objects exist", () => {
+                const all = byName(run);
+                assert.deepEqual(run.dependencyNames(all.get("bookinfo-ns")!), [
+                    "istio-base",
+                    "istio-istiod",
+                ]);
+                const istio = run.resources.filter((r) =>
+                    r.type.startsWith("kubernetes:networking.istio.io/"),
+                );
+                for (const r of istio) {
+                    const deps = run.dependencyNames(r);
+                    assert.ok(
+                        deps.includes("istio-base") && deps.includes("istio-istiod"),
+                        `${r.name} waits for Istio's CRDs and istiod: ${deps}`,
+                    );
+                    assert.equal(r.inputs.metadata.namespace, "bookinfo");
+                }
+                for (const d of run.ofType("kubernetes:apps/v1:Deployment")) {
+                    assert.deepEqual(run.dependencyNames(d), ["bookinfo-ns"]);
+                }
+            });
+
+            it("registers the routing objects the mode calls for", () => {
+                const vsNames = run
+                    .ofType("kubernetes:networking.istio.io/v1:VirtualService")
+                    .map((r) => r.inputs.metadata.name)
+                    .sort();
+                const expected = ["bookinfo", "details", "productpage", "ratings"];
+                if (mode !== "round-robin") {
+                    expected.push("reviews");
+                }
+                assert.deepEqual(vsNames, expected.sort());
+                assert.deepEqual(
+                    run
+                        .ofType("kubernetes:networking.istio.io/v1:DestinationRule")
+                        .map((r) => r.inputs.metadata.name)
+                        .sort(),
+                    ["details", "productpage", "ratings", "reviews"],
+                );
+            });
+
+            it("exports the cluster, its secret kubeconfig, the ingress and the product page URL", async () => {
+                const out = run.result;
+                assert.deepEqual(Object.keys(out).sort(), [
+                    "clusterName",
+                    "ingressHost",
+                    "ingressPort",
+                    "kubeconfig",
+                    "productPageUrl",
+                    "routingMode",
+                ]);
+                assert.equal(await valueOf(out.clusterName), MOCK.clusterName);
+                assert.equal(await valueOf(out.kubeconfig), MOCK.kubeconfigJson);
+                assert.equal(await pulumi.isSecret(out.kubeconfig), true);
+                assert.equal(await valueOf(out.ingressHost), MOCK.ingressHostname);
+                assert.equal(await valueOf(out.ingressPort), 80);
+                assert.equal(
+                    await valueOf(out.productPageUrl),
+                    `http://${MOCK.ingressHostname}:80/productpage`,
+                );
+                assert.equal(await valueOf(out.routingMode), mode);
+            });
+        });
+    }
+
+    it("passes the stack settings down to the components", async () => {
+        const run = await deploy({
+            kubernetesVersion: "1.34",
+            nodeInstanceType: "m6i.xlarge",
+            nodeDesiredCount: "3",
+            nodeMinCount: "1",
+            nodeMaxCount: "5",
+            istioVersion: "1.30.4",
+            appNamespace: "shop",
+            loadBalancerType: "clb",
+        });
+        assert.equal(run.named("dev-eks").inputs.version, "1.34");
+        assert.deepEqual(run.named("dev-nodes").inputs.instanceTypes, ["m6i.xlarge"]);
+        assert.deepEqual(run.named("dev-nodes").inputs.scalingConfig, {
+            desiredSize: 3,
+            minSize: 1,
+            maxSize: 5,
+        });
+        for (const r of run.ofType("kubernetes:helm.sh/v3:Release")) {
+            assert.equal(r.inputs.version, "1.30.4");
+        }
+        assert.deepEqual(run.named("istio-gateway").inputs.values.service.annotations, {});
+        assert.equal(run.named("bookinfo-ns").inputs.metadata.name, "shop");
+        assert.deepEqual(run.named("dev-eks").inputs.tags, {
+            "istio-eks:stack": "dev",
+            "istio-eks:project": "istio-eks",
+        });
+    });
+
+    it("switching all-v1 -> jason-v2 changes the reviews VirtualService and nothing else", async () => {
+        const before = byName(await deploy({ routing: "all-v1" }));
+        const after = byName(await deploy({ routing: "jason-v2" }));
+        assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), "same resources");
+        const changed = [...before.keys()].filter((name) => {
+            const a = before.get(name)!;
+            const b = after.get(name)!;
+            try {
+                assert.deepEqual(
+                    [b.type, b.parent, b.provider, [...b.dependencies].sort(), b.inputs],
+                    [a.type, a.parent, a.provider, [...a.dependencies].sort(), a.inputs],
+                );
+                return false;
+            } catch {
+                return true;
+            }
+        });
+        assert.deepEqual(changed, ["routing-vs-reviews"]);
+        assert.equal(after.get("routing-vs-reviews")!.inputs.metadata.name, "reviews");
+    });
+
+    it("switching round-robin -> all-v1 only adds the reviews VirtualService", async () => {
+        const before = byName(await deploy({ routing: "round-robin" }));
+        const after = byName(await deploy({ routing: "all-v1" }));
+        assert.deepEqual(
+            [...after.keys()].filter((n) => !before.has(n)),
+            ["routing-vs-reviews"],
+        );
+        assert.deepEqual(
+            [...before.keys()].filter((n) => !after.has(n)),
+            [],
+        );
+    });
+
+    describe("with invalid settings", () => {
+        const cases: [string, string, RegExp][] = [
+            [
+                "routing",
+                "jason-v3",
+                /routing = "jason-v3": expected one of round-robin \| all-v1 \| jason-v2/,
+            ],
+            ["kubernetesVersion", "1.35.0", /kubernetesVersion = "1.35.0": expected MAJOR.MINOR/],
+            [
+                "nodeInstanceType",
+                "large",
+                /nodeInstanceType = "large": expected an EC2 instance type/,
+            ],
+            [
+                "nodeDesiredCount",
+                "0",
+                /nodeDesiredCount = "0": expected a whole number from 1 to 50/,
+            ],
+            ["nodeMinCount", "-1", /nodeMinCount = "-1": expected a whole number from 1 to 50/],
+            ["nodeMaxCount", "500", /nodeMaxCount = "500": expected a whole number from 1 to 50/],
+            [
+                "sshPublicKey",
+                "ssh-rsa AAAA",
+                /sshPublicKey = "ssh-rsa AAAA": expected one OpenSSH public key/,
+            ],
+            ["vpcId", "vpc-xyz", /vpcId = "vpc-xyz": expected a VPC ID/],
+            [
+                "privateSubnetIds",
+                '["subnet-1"]',
+                /privateSubnetIds = "subnet-1": expected subnet IDs/,
+            ],
+            [
+                "publicSubnetIds",
+                "subnet-0000000a",
+                /publicSubnetIds\/privateSubnetIds are set but vpcId is not/,
+            ],
+            [
+                "adminPrincipalArns",
+                '["root"]',
+                /adminPrincipalArns = "root": expected IAM role or user ARNs/,
+            ],
+            ["istioVersion", "latest", /istioVersion = "latest": expected a chart version/],
+            [
+                "appNamespace",
+                "Book_Info",
+                /appNamespace = "Book_Info": expected a Kubernetes namespace name/,
+            ],
+            ["loadBalancerType", "alb", /loadBalancerType = "alb": expected one of nlb \| clb/],
+            [
+                "routng",
+                "all-v1",
+                /routng is not a setting of this program; known settings: routing, /,
+            ],
+        ];
+        for (const [key, value, message] of cases) {
+            it(`${key} = ${JSON.stringify(value)}: stops with a clear error before any resource`, async () => {
+                let seen: Run<Outputs> | undefined;
+                await assert.rejects(
+                    (async () => {
+                        seen = await deploy({ [key]: value });
+                    })(),
+                    // The program loads its own copy of lib/config, so compare by name, not class.
+                    (err: Error) => err.name === "ConfigError" && message.test(err.message),
+                );
+                assert.equal(seen, undefined);
+            });
+        }
+
+        it("registers nothing at all when a setting is bad", async () => {
+            const { getMonitor } = await import("@pulumi/pulumi/runtime/settings");
+            await assert.rejects(deploy({ nodeMinCount: "3", nodeDesiredCount: "2" }), {
+                name: "ConfigError",
+            });
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            const registered = (getMonitor() as any).getRegisteredResources() as Map<
+                string,
+                unknown
+            >;
+            assert.equal(registered.size, 0);
+        });
+    });
+});
