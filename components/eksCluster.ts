@@ -114,7 +114,6 @@ export class EksCluster extends pulumi.ComponentResource {
                 // cluster security group is all the control plane and the nodes need.
                 skipDefaultNodeGroup: true,
                 skipDefaultSecurityGroups: true,
-                nodeAssociatePublicIpAddress: false,
                 createOidcProvider: false,
                 tags,
             },
@@ -187,7 +186,9 @@ export class EksCluster extends pulumi.ComponentResource {
                 },
                 keyName: keyPair?.keyName,
                 updateDefaultVersion: true,
-                tagSpecifications: [{ resourceType: "instance", tags }],
+                // EC2 refuses a tag specification without tags.
+                tagSpecifications:
+                    Object.keys(tags).length > 0 ? [{ resourceType: "instance", tags }] : undefined,
                 tags,
             },
             { parent: this },

@@ -83,7 +83,6 @@ describe("EksCluster", () => {
             accessEntries: {},
             skipDefaultNodeGroup: true,
             skipDefaultSecurityGroups: true,
-            nodeAssociatePublicIpAddress: false,
             createOidcProvider: false,
             tags: { team: "mesh" },
         });
@@ -159,6 +158,12 @@ describe("EksCluster", () => {
             "c-private-0",
             "c-private-1",
         ]);
+    });
+
+    it("tags nothing, and leaves instance tags out of the launch template, when given no tags", async () => {
+        const run = await runPulumi(() => new EksCluster("c", { ...BASE, tags: undefined }));
+        assert.equal(run.named("c-node-template").inputs.tagSpecifications, undefined);
+        assert.deepEqual(run.named("c-eks").inputs.tags, {});
     });
 
     it("gives the node role the three worker-node policies", async () => {
