@@ -174,11 +174,13 @@ class Reader {
         return v as T;
     }
 
+    /** A whole number within `range`, or NaN (after recording the problem). */
     integer(key: ConfigKey, range: { min: number; max: number }): number {
         const v = this.value(key) ?? "";
         const n = /^\d+$/.test(v) ? Number(v) : NaN;
         if (!(n >= range.min && n <= range.max)) {
             this.bad(key, v, `expected a whole number from ${range.min} to ${range.max}`);
+            return NaN;
         }
         return n;
     }
@@ -198,9 +200,13 @@ class Reader {
                 return [];
             }
         } else {
-            items = v.split(",").map((s) => s.trim());
+            items = v
+                .split(",")
+                .map((s) => s.trim())
+                .filter((s) => s !== "");
         }
         if (!Array.isArray(items)) {
+            // Valid JSON, but not an array (e.g. a quoted string or an object).
             this.bad(key, v, `expected a list of ${allowed}`);
             return [];
         }
@@ -214,11 +220,12 @@ class Reader {
 }
 
 /**
- * True for an OpenSSH public key line of a type EC2 imports whose base64 body really encodes
- * a key of that type (catches truncated pastes and private keys).
+ * True for one OpenSSH public key line (`<type> <base64> [comment]`) of a type EC2 imports, whose
+ * body decodes to exactly a key of that type: the type name, then for ed25519 a 32-byte key, for
+ * RSA an exponent and a modulus of at least 1024 bits, and nothing after. Truncated pastes, two
+ * keys run together and private keys all fail.
  */
 export function isValidSshPublicKey(line: string): boolean {
-    // "<type> <base64 body> [comment]"; the comment may contain spaces.
     const [type, body] = line.trim().split(/\s+/);
     if (!SSH_KEY_TYPES.includes(type) || body === undefined) {
         return false;
@@ -227,15 +234,32 @@ export function isValidSshPublicKey(line: string): boolean {
         return false;
     }
     const blob = Buffer.from(body, "base64");
-    if (blob.length < 4) {
+    let offset = 0;
+    /** The next length-prefixed field of the blob, or undefined past its end. */
+    const field = (): Buffer | undefined => {
+        if (offset + 4 > blob.length) {
+            return undefined;
+        }
+        const length = blob.readUInt32BE(offset);
+        const start = offset + 4;
+        offset = start + length;
+        return offset <= blob.length ? blob.subarray(start, offset) : undefined;
+    };
+    if (field()?.toString("latin1") !== type) {
         return false;
     }
-    const typeLength = blob.readUInt32BE(0);
-    // After the type: ed25519 has a 32-byte key; RSA an exponent and a modulus of >= 1024 bits.
-    const minimumKeyBytes = type === "ssh-ed25519" ? 4 + 32 : 4 + 1 + 4 + 128;
+    if (type === "ssh-ed25519") {
+        return field()?.length === 32 && offset === blob.length;
+    }
+    const exponent = field();
+    const modulus = field();
     return (
-        blob.length >= 4 + typeLength + minimumKeyBytes &&
-        blob.subarray(4, 4 + typeLength).toString("latin1") === type
+        exponent !== undefined &&
+        exponent.length > 0 &&
+        modulus !== undefined &&
+        // An mpint may carry one leading zero byte to stay positive.
+        modulus.length - (modulus[0] === 0 ? 1 : 0) >= 128 &&
+        offset === blob.length
     );
 }
 
@@ -277,7 +301,8 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const nodeDesiredCount = r.integer("nodeDesiredCount", NODE_COUNT_RANGE);
     const nodeMinCount = r.integer("nodeMinCount", NODE_COUNT_RANGE);
     const nodeMaxCount = r.integer("nodeMaxCount", NODE_COUNT_RANGE);
-    if (nodeMinCount > nodeDesiredCount || nodeDesiredCount > nodeMaxCount) {
+    const countsValid = [nodeMinCount, nodeDesiredCount, nodeMaxCount].every(Number.isInteger);
+    if (countsValid && (nodeMinCount > nodeDesiredCount || nodeDesiredCount > nodeMaxCount)) {
         r.problems.push(
             `nodeMinCount = ${nodeMinCount}, nodeDesiredCount = ${nodeDesiredCount}, nodeMaxCount = ${nodeMaxCount}: ` +
                 "expected nodeMinCount <= nodeDesiredCount <= nodeMaxCount",
@@ -286,9 +311,10 @@ export function parseConfig(raw: RawConfig): StackConfig {
 
     const sshPublicKey = r.value("sshPublicKey");
     if (sshPublicKey !== undefined && !isValidSshPublicKey(sshPublicKey)) {
+        // Echo only the start: a private key pasted by mistake must not land in logs.
         r.bad(
             "sshPublicKey",
-            sshPublicKey,
+            sshPublicKey.length > 24 ? `${sshPublicKey.slice(0, 24)}...` : sshPublicKey,
             `expected one OpenSSH public key line of type ${SSH_KEY_TYPES.join(" or ")} (the contents of a .pub file)`,
         );
     }
@@ -310,10 +336,17 @@ export function parseConfig(raw: RawConfig): StackConfig {
             );
         }
     } else {
-        if (privateSubnetIds.length < 2 && publicSubnetIds.length < 2) {
+        // Nodes go to the private subnets, or to the public ones when there are none: those
+        // need two distinct subnets (EKS asks for two availability zones).
+        const [nodeKey, nodeSubnets] =
+            privateSubnetIds.length > 0
+                ? (["privateSubnetIds", privateSubnetIds] as const)
+                : (["publicSubnetIds", publicSubnetIds] as const);
+        if (new Set(nodeSubnets).size < 2) {
             r.problems.push(
-                `vpcId = "${vpcId}": expected at least two subnets in different availability zones ` +
-                    "in privateSubnetIds (nodes) or, without private subnets, in publicSubnetIds",
+                `vpcId = "${vpcId}", ${nodeKey} = ${JSON.stringify(nodeSubnets)}: expected at least two ` +
+                    "distinct subnets in different availability zones in privateSubnetIds (for the nodes) " +
+                    "or, without private subnets, in publicSubnetIds",
             );
         }
         existingVpc = { vpcId, publicSubnetIds, privateSubnetIds };

@@ -1,0 +1,385 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+import {
+    CONFIG_KEYS,
+    ConfigError,
+    ConfigKey,
+    ConfigKeySpec,
+    isValidSshPublicKey,
+    parseConfig,
+    RawConfig,
+    rawStackConfig,
+    readConfig,
+    StackConfig,
+} from "../lib/config";
+import { ROUTING_MODE_NAMES } from "../lib/routing";
+
+const DEFAULTS: StackConfig = {
+    routing: "round-robin",
+    kubernetesVersion: "1.35",
+    nodeInstanceType: "m5.large",
+    nodeDesiredCount: 2,
+    nodeMinCount: 2,
+    nodeMaxCount: 3,
+    sshPublicKey: undefined,
+    existingVpc: undefined,
+    adminPrincipalArns: [],
+    istioVersion: "1.30.5",
+    appNamespace: "bookinfo",
+    loadBalancerType: "nlb",
+};
+
+const VPC = "vpc-0123456789abcdef0";
+const SUBNET_A = "subnet-0123456789abcdef0";
+const SUBNET_B = "subnet-0123456789abcdef1";
+const TWO_SUBNETS = `${SUBNET_A},${SUBNET_B}`;
+const ADMIN_ROLE = "arn:aws:iam::123456789012:role/Admin";
+
+/** A 4-byte big-endian length, then the bytes: the SSH wire format's "string". */
+function sshString(data: Buffer): Buffer {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    return Buffer.concat([length, data]);
+}
+
+/** An OpenSSH public key line: type, base64 of string(type) + string(part)..., comment. */
+function sshKeyLine(type: string, parts: Buffer[], comment: string): string {
+    const blob = Buffer.concat([Buffer.from(type), ...parts].map(sshString));
+    return `${type} ${blob.toString("base64")} ${comment}`.trim();
+}
+
+/** An unsigned big integer (base64url, as in a JWK) as the bytes of an SSH "mpint". */
+function mpint(base64url: string): Buffer {
+    const bytes = Buffer.from(base64url, "base64url");
+    return bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+}
+
+function ed25519PublicKey(comment = "alice@laptop work key"): string {
+    const { publicKey } = crypto.generateKeyPairSync("ed25519");
+    const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+    return sshKeyLine("ssh-ed25519", [raw], comment);
+}
+
+function rsaPublicKey(modulusLength = 2048, comment = "bob@desktop ops key"): string {
+    const { publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength });
+    const { e, n } = publicKey.export({ format: "jwk" });
+    return sshKeyLine("ssh-rsa", [mpint(e!), mpint(n!)], comment);
+}
+
+function ecdsaPublicKey(): string {
+    const { publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const { x, y } = publicKey.export({ format: "jwk" });
+    const [px, py] = [x!, y!].map((c) => Buffer.from(c, "base64url"));
+    const point = Buffer.concat([Buffer.from([4]), px, py]);
+    return sshKeyLine("ecdsa-sha2-nistp256", [Buffer.from("nistp256"), point], "carol@laptop");
+}
+
+const ED25519 = ed25519PublicKey();
+const RSA = rsaPublicKey();
+const [ED25519_TYPE, ED25519_BODY] = ED25519.split(" ");
+
+/** Bad values of one key each, and what the error says is allowed. */
+const SSH_RULE =
+    "expected one OpenSSH public key line of type ssh-rsa or ssh-ed25519 (the contents of a .pub file)";
+const NAMESPACE_RULE =
+    "expected a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)";
+const RESERVED_RULE =
+    "reserved; not one of default, kube-system, kube-public, kube-node-lease, istio-system, istio-ingress";
+const ISTIO_RULE = 'expected a chart version MAJOR.MINOR.PATCH, e.g. "1.30.5"';
+const BAD_VALUES: [ConfigKey, string[], string][] = [
+    ["routing", ["jason-v3"], "expected one of round-robin | all-v1 | jason-v2"],
+    ["kubernetesVersion", ["1.35.1", "latest"], 'expected MAJOR.MINOR, e.g. "1.35"'],
+    ["nodeInstanceType", ["M5 large"], 'expected an EC2 instance type such as "m5.large"'],
+    ["sshPublicKey", ["not a key", `${ED25519_TYPE} ${ED25519_BODY.slice(0, 40)} a@b`], SSH_RULE],
+    ["sshPublicKey", ["-----BEGIN OPENSSH PRIVATE KEY-----", ecdsaPublicKey()], SSH_RULE],
+    ["vpcId", ["vpc-XYZ", "vpc-0123"], 'expected a VPC ID such as "vpc-0123456789abcdef0"'],
+    ["istioVersion", ["1.30", "v1.30.5"], ISTIO_RULE],
+    ["appNamespace", ["Bookinfo", "-x", "a".repeat(64)], NAMESPACE_RULE],
+    ["appNamespace", ["istio-system", "default"], RESERVED_RULE],
+    ["loadBalancerType", ["alb"], "expected one of nlb | clb"],
+];
+const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
+const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
+
+const UNKNOWN_ROUTNG =
+    "routng is not a setting of this program; known settings: routing, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
+
+/** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
+function assertConfigError(run: () => unknown, problems: string[]): void {
+    assert.throws(run, (err: unknown) => {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+        assert.strictEqual(err.name, "ConfigError");
+        assert.deepStrictEqual(err.problems, problems);
+        assert.strictEqual(
+            err.message,
+            ["Invalid stack configuration:", ...problems].join("\n  - "),
+        );
+        return true;
+    });
+}
+
+function assertRejected(raw: RawConfig, problems: string[]): void {
+    assertConfigError(() => parseConfig(raw), problems);
+}
+
+describe("parseConfig", () => {
+    it("returns the defaults when nothing is set", () => {
+        assert.deepStrictEqual(parseConfig({}), DEFAULTS);
+    });
+
+    it("treats blank and whitespace-only values as unset", () => {
+        const blank = Object.fromEntries(Object.keys(CONFIG_KEYS).map((k) => [k, " \t "]));
+        assert.deepStrictEqual(parseConfig(blank), DEFAULTS);
+        assert.deepStrictEqual(parseConfig({ sshPublicKey: "", vpcId: "" }), DEFAULTS);
+    });
+
+    it("accepts every routing mode, trimming surrounding whitespace", () => {
+        assert.deepStrictEqual(ROUTING_MODE_NAMES, ["round-robin", "all-v1", "jason-v2"]);
+        for (const routing of ROUTING_MODE_NAMES) {
+            const raw = { routing: ` ${routing}\n` };
+            assert.deepStrictEqual(parseConfig(raw), { ...DEFAULTS, routing });
+        }
+    });
+
+    it("accepts valid non-default scalar settings", () => {
+        const strings = { kubernetesVersion: "1.34", nodeInstanceType: "c7g.2xlarge" } as const;
+        const more = {
+            istioVersion: "1.31.0-beta.1",
+            appNamespace: "shop-1",
+            loadBalancerType: "clb",
+        } as const;
+        const counts = { nodeDesiredCount: "5", nodeMinCount: "1", nodeMaxCount: "50" };
+        assert.deepStrictEqual(parseConfig({ ...strings, ...more, ...counts }), {
+            ...DEFAULTS,
+            ...strings,
+            ...more,
+            ...{ nodeDesiredCount: 5, nodeMinCount: 1, nodeMaxCount: 50 },
+        });
+    });
+
+    it("accepts real ssh-ed25519 and ssh-rsa public keys whose comment contains spaces", () => {
+        for (const key of [ED25519, RSA]) {
+            const raw = { sshPublicKey: `${key}\n` };
+            assert.deepStrictEqual(parseConfig(raw), { ...DEFAULTS, sshPublicKey: key });
+        }
+    });
+
+    it("accepts an existing VPC with its subnets as JSON arrays or comma-separated", () => {
+        const json = `["${SUBNET_A}","${SUBNET_B}"]`;
+        const privateSubnetIds = [SUBNET_A, SUBNET_B];
+        const existingVpc = { vpcId: VPC, publicSubnetIds: [SUBNET_A], privateSubnetIds };
+        for (const list of [json, `${SUBNET_A} , ${SUBNET_B}`]) {
+            const raw = { vpcId: VPC, publicSubnetIds: SUBNET_A, privateSubnetIds: list };
+            assert.deepStrictEqual(parseConfig(raw), { ...DEFAULTS, existingVpc });
+        }
+        // Without private subnets, two public subnets will do.
+        const publicOnly = { vpcId: VPC, publicSubnetIds: privateSubnetIds, privateSubnetIds: [] };
+        assert.deepStrictEqual(parseConfig({ vpcId: VPC, publicSubnetIds: json }), {
+            ...DEFAULTS,
+            existingVpc: publicOnly,
+        });
+    });
+
+    it("accepts admin role and user ARNs, in any partition", () => {
+        const arns = [
+            ADMIN_ROLE,
+            "arn:aws:iam::123456789012:user/ops/alice",
+            "arn:aws-us-gov:iam::210987654321:role/platform/Admin",
+        ];
+        for (const value of [JSON.stringify(arns), arns.join(", ")]) {
+            const raw = { adminPrincipalArns: value };
+            assert.deepStrictEqual(parseConfig(raw), { ...DEFAULTS, adminPrincipalArns: arns });
+        }
+    });
+
+    describe("rejects each bad value, naming the key, quoting the value and saying what is allowed", () => {
+        for (const [key, values, allowed] of BAD_VALUES) {
+            for (const v of values) {
+                const shown = v.length > 40 ? `${v.slice(0, 36)}...` : v;
+                it(`${key} = ${JSON.stringify(shown)}`, () => {
+                    // The vpcId cases come with valid subnets, so the only problem is the vpcId.
+                    const subnets = key === "vpcId" ? { privateSubnetIds: TWO_SUBNETS } : {};
+                    // An SSH key is echoed only in part: a private key pasted by mistake stays out of logs.
+                    const echoed =
+                        key === "sshPublicKey" && v.length > 24 ? `${v.slice(0, 24)}...` : v;
+                    assertRejected({ [key]: v, ...subnets }, [
+                        `${key} = ${JSON.stringify(echoed)}: ${allowed}`,
+                    ]);
+                });
+            }
+        }
+
+        it("each malformed subnet ID, in a JSON array or a comma-separated list", () => {
+            assertRejected(
+                {
+                    vpcId: VPC,
+                    privateSubnetIds: `["${SUBNET_A}","subnet-12"]`,
+                    publicSubnetIds: "sn-1, subnet-X",
+                },
+                [
+                    `publicSubnetIds = "sn-1": ${SUBNET_RULE}`,
+                    `publicSubnetIds = "subnet-X": ${SUBNET_RULE}`,
+                    `privateSubnetIds = "subnet-12": ${SUBNET_RULE}`,
+                ],
+            );
+            assertRejected(
+                { vpcId: VPC, publicSubnetIds: TWO_SUBNETS, privateSubnetIds: `["${SUBNET_A}",` },
+                [
+                    `privateSubnetIds = ${JSON.stringify(`["${SUBNET_A}",`)}: expected a JSON array or a comma-separated list of ${SUBNET_RULE.slice(9)}`,
+                ],
+            );
+        });
+
+        it("subnets without a vpcId, and a vpcId with fewer than two subnets", () => {
+            assertRejected({ privateSubnetIds: TWO_SUBNETS }, [
+                "publicSubnetIds/privateSubnetIds are set but vpcId is not: set vpcId to use an existing VPC, or unset the subnets to let the program create one",
+            ]);
+            const twoZones =
+                "expected at least two distinct subnets in different availability zones in privateSubnetIds (for the nodes) or, without private subnets, in publicSubnetIds";
+            assertRejected({ vpcId: VPC, privateSubnetIds: SUBNET_A, publicSubnetIds: `[]` }, [
+                `vpcId = "${VPC}", privateSubnetIds = ["${SUBNET_A}"]: ${twoZones}`,
+            ]);
+            // Nodes go to the private subnets when there are any: one is too few, whatever the public ones.
+            assertRejected(
+                { vpcId: VPC, privateSubnetIds: SUBNET_A, publicSubnetIds: TWO_SUBNETS },
+                [`vpcId = "${VPC}", privateSubnetIds = ["${SUBNET_A}"]: ${twoZones}`],
+            );
+            // The same subnet twice is one subnet.
+            assertRejected({ vpcId: VPC, privateSubnetIds: `${SUBNET_A},${SUBNET_A}` }, [
+                `vpcId = "${VPC}", privateSubnetIds = ["${SUBNET_A}","${SUBNET_A}"]: ${twoZones}`,
+            ]);
+        });
+
+        it("each malformed admin ARN", () => {
+            const bad = ["arn:aws:iam::12345:role/A", "arn:aws:sts::123456789012:assumed-role/A"];
+            const raw = { adminPrincipalArns: JSON.stringify([ADMIN_ROLE, ...bad]) };
+            assertRejected(
+                raw,
+                bad.map((v) => `adminPrincipalArns = "${v}": ${ARN_RULE}`),
+            );
+        });
+
+        it("node counts out of order", () => {
+            const order = "expected nodeMinCount <= nodeDesiredCount <= nodeMaxCount";
+            assertRejected({ nodeMinCount: "3" }, [
+                `nodeMinCount = 3, nodeDesiredCount = 2, nodeMaxCount = 3: ${order}`,
+            ]);
+            assertRejected({ nodeDesiredCount: "4" }, [
+                `nodeMinCount = 2, nodeDesiredCount = 4, nodeMaxCount = 3: ${order}`,
+            ]);
+        });
+
+        // An out-of-range count is reported once: the order of the counts is checked only
+        // when all three are valid.
+        for (const key of ["nodeDesiredCount", "nodeMinCount", "nodeMaxCount"]) {
+            for (const v of ["0", "51", "two", "2.5"]) {
+                it(`${key} = "${v}"`, () => {
+                    assertRejected({ [key]: v }, [
+                        `${key} = "${v}": expected a whole number from 1 to 50`,
+                    ]);
+                });
+            }
+        }
+
+        it("an unknown key, listing the known settings", () => {
+            assertRejected({ routng: "all-v1" }, [UNKNOWN_ROUTNG]);
+        });
+    });
+
+    it("reports every problem at once, one per bad key", () => {
+        const raw = {
+            routng: "all-v1",
+            routing: "jason-v3",
+            nodeMinCount: "two",
+            sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----",
+            appNamespace: "default",
+            loadBalancerType: "alb",
+        };
+        assert.throws(
+            () => parseConfig(raw),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigError);
+                assert.strictEqual(err.problems.length, Object.keys(raw).length);
+                const keys = err.problems.map((p) => p.split(/[ =]/)[0]);
+                assert.deepStrictEqual(keys, Object.keys(raw));
+                assert.strictEqual(err.message.split("\n  - ").length, Object.keys(raw).length + 1);
+                return true;
+            },
+        );
+    });
+});
+
+describe("isValidSshPublicKey", () => {
+    const cases: [string, string, boolean][] = [
+        ["ed25519 with a comment", ED25519, true],
+        ["ed25519 without a comment", ed25519PublicKey(""), true],
+        ["ed25519 with surrounding whitespace", `  ${ED25519}\n`, true],
+        ["rsa 2048 with a comment", RSA, true],
+        ["rsa 1024 without a comment", rsaPublicKey(1024, ""), true],
+        ["rsa under 1024 bits", rsaPublicKey(512), false],
+        ["the empty string", "", false],
+        ["a type without a body", "ssh-ed25519", false],
+        ["a body that is not base64", "ssh-ed25519 AAAA*AAA", false],
+        ["a body whose length is not a multiple of 4", `ssh-ed25519 ${ED25519_BODY}A`, false],
+        ["a body cut short", `ssh-ed25519 ${ED25519_BODY.slice(0, 48)}`, false],
+        ["a body of another type than the line says", `ssh-ed25519 ${RSA.split(" ")[1]}`, false],
+        ["an ecdsa key", ecdsaPublicKey(), false],
+        ["a private key header", "-----BEGIN OPENSSH PRIVATE KEY-----", false],
+        ["authorized_keys options before the type", `no-pty ${ED25519}`, false],
+    ];
+    for (const [what, line, valid] of cases) {
+        it(`${valid ? "accepts" : "rejects"} ${what}`, () => {
+            assert.strictEqual(isValidSshPublicKey(line), valid);
+        });
+    }
+});
+
+describe("Pulumi.yaml", () => {
+    const project = YAML.parse(
+        fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"),
+    ) as { config: Record<string, unknown> };
+
+    it("declares exactly the keys of CONFIG_KEYS", () => {
+        assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_KEYS).sort());
+    });
+
+    for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, ConfigKeySpec][]) {
+        it(`declares ${key} with the same type, default and description`, () => {
+            assert.deepStrictEqual(project.config[key], {
+                type: spec.type,
+                ...(spec.type === "array" ? { items: { type: "string" } } : {}),
+                ...(spec.default !== undefined ? { default: spec.default } : {}),
+                description: spec.description,
+            });
+        });
+    }
+});
+
+describe("readConfig", () => {
+    before(async () => {
+        await pulumi.runtime.setMocks(
+            { newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) },
+            "istio-eks",
+            "dev",
+            false,
+        );
+    });
+    after(() => pulumi.runtime.setAllConfig({}));
+
+    it("reads this project's settings without the prefix and ignores other namespaces", () => {
+        pulumi.runtime.setAllConfig({ "istio-eks:routing": "all-v1", "aws:region": "us-west-2" });
+        assert.deepStrictEqual(rawStackConfig(), { routing: "all-v1" });
+        assert.deepStrictEqual(readConfig(), { ...DEFAULTS, routing: "all-v1" });
+    });
+
+    it("rejects an unknown key of this project", () => {
+        pulumi.runtime.setAllConfig({ "istio-eks:routng": "all-v1", "aws:region": "us-west-2" });
+        assertConfigError(() => readConfig(), [UNKNOWN_ROUTNG]);
+    });
+});
