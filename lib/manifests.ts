@@ -82,9 +82,14 @@ export function parseManifest(text: string, source: string): ManifestObject[] {
     return objects;
 }
 
+/** The name errors give a manifest file: its path in the project, wherever the command runs. */
+export function sourceName(file: string): string {
+    return path.relative(path.join(MANIFESTS_DIR, ".."), file);
+}
+
 /** Reads and parses a manifest file. */
 export function loadManifest(file: string): ManifestObject[] {
-    return parseManifest(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file));
+    return parseManifest(fs.readFileSync(file, "utf8"), sourceName(file));
 }
 
 interface ServiceObject extends ManifestObject {
@@ -97,11 +102,18 @@ interface DeploymentObject extends ManifestObject {
 
 /** The facts of the Bookinfo app that routing and the gateway route need. */
 export class BookinfoModel {
-    constructor(public readonly objects: readonly ManifestObject[]) {}
+    /**
+     * @param objects The app's objects.
+     * @param source Where they come from, for error messages.
+     */
+    constructor(
+        public readonly objects: readonly ManifestObject[],
+        public readonly source = "the Bookinfo objects",
+    ) {}
 
     /** Loads the project's Bookinfo manifest. */
     static load(file = BOOKINFO_MANIFEST): BookinfoModel {
-        return new BookinfoModel(loadManifest(file));
+        return new BookinfoModel(loadManifest(file), sourceName(file));
     }
 
     /** Objects of one `apiVersion/kind`. */
@@ -116,9 +128,7 @@ export class BookinfoModel {
         );
         const port = svc?.spec.ports.find((p) => p.name === portName);
         if (port === undefined) {
-            throw new Error(
-                `${BOOKINFO_MANIFEST}: no Service ${service} with a port "${portName}"`,
-            );
+            throw new Error(`${this.source}: no Service ${service} with a port "${portName}"`);
         }
         return port.port;
     }

@@ -1,0 +1,432 @@
+// The manifests and routing data as specifications: exact contents, schema validation of every
+// object, and cross-checks of subsets, labels, selectors and ports between manifest and code.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+
+import {
+    gatewaySpec,
+    GATEWAY_NAME,
+    productpageVirtualServiceSpec,
+} from "../components/bookinfoApp";
+import {
+    gatewayPodLabels,
+    GATEWAY_HTTP,
+    GATEWAY_SERVICE_PORTS,
+    RELEASE_NAMES,
+} from "../components/istioMesh";
+import {
+    BOOKINFO_MANIFEST,
+    BookinfoModel,
+    kindOf,
+    loadManifest,
+    ManifestObject,
+    MANIFESTS_DIR,
+    parseManifest,
+    sourceName,
+} from "../lib/manifests";
+import { routingPlan, RoutingPlan, ROUTING_MODE_NAMES, VERSION_LABEL } from "../lib/routing";
+
+type Labels = Record<string, string>;
+interface ServiceObject extends ManifestObject {
+    spec: { ports: { name?: string; port: number }[]; selector: Labels };
+}
+interface DeploymentObject extends ManifestObject {
+    spec: {
+        selector: { matchLabels: Labels };
+        template: {
+            metadata: { labels: Labels };
+            spec: {
+                serviceAccountName: string;
+                containers: { name: string; image: string; ports: { containerPort: number }[] }[];
+            };
+        };
+    };
+}
+
+/** A model class of kubernetes-models: `new X(obj).validate()` throws on an invalid object. */
+interface SchemaClass {
+    readonly apiVersion: string;
+    readonly kind: string;
+    new (data: object): { apiVersion: string; kind: string; validate(): void };
+}
+
+// Both model packages are ESM only (their "exports" have an "import" condition alone), and the
+// tests compile to CommonJS, where TypeScript would turn import() into require(): keep import().
+const importEsm = new Function("specifier", "return import(specifier)") as (
+    specifier: string,
+) => Promise<Record<string, SchemaClass>>;
+
+const SCHEMA_MODULES = {
+    "kubernetes-models/v1/Service": "Service",
+    "kubernetes-models/v1/ServiceAccount": "ServiceAccount",
+    "kubernetes-models/apps/v1/Deployment": "Deployment",
+    "@kubernetes-models/istio/networking.istio.io/v1/Gateway": "Gateway",
+    "@kubernetes-models/istio/networking.istio.io/v1/VirtualService": "VirtualService",
+    "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule": "DestinationRule",
+};
+
+/** Schema classes by `apiVersion/kind`; every suite that validates loads them in `before`. */
+const schemas = new Map<string, SchemaClass>();
+async function loadSchemas(): Promise<void> {
+    for (const [specifier, name] of Object.entries(SCHEMA_MODULES)) {
+        const schema = (await importEsm(specifier))[name];
+        schemas.set(`${schema.apiVersion}/${schema.kind}`, schema);
+    }
+}
+
+const NAMESPACE = "bookinfo";
+
+/** Validates an object against the schema of its `apiVersion/kind`, in the app's namespace. */
+function validate(obj: ManifestObject): void {
+    const schema = schemas.get(kindOf(obj));
+    if (schema === undefined) {
+        assert.fail(`no schema mapped for ${kindOf(obj)} (${obj.metadata.name})`);
+    }
+    const metadata = { ...obj.metadata, namespace: obj.metadata.namespace ?? NAMESPACE };
+    const instance = new schema({ ...obj, metadata });
+    assert.strictEqual(`${instance.apiVersion}/${instance.kind}`, kindOf(obj));
+    instance.validate();
+}
+
+function istioObject(kind: string, name: string, spec: object): ManifestObject {
+    const metadata = { name, namespace: NAMESPACE };
+    return { apiVersion: "networking.istio.io/v1", kind, metadata, spec };
+}
+
+function selects(selector: Labels, labels: Labels): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** `f()`, or `fallback` when it throws: a test of its own then reports the error. */
+function orElse<T>(f: () => T, fallback: T): T {
+    try {
+        return f();
+    } catch {
+        return fallback;
+    }
+}
+
+const MANIFEST_FILES = fs
+    .readdirSync(MANIFESTS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => path.join(MANIFESTS_DIR, f));
+
+const model = new BookinfoModel(
+    orElse(() => loadManifest(BOOKINFO_MANIFEST), []),
+    sourceName(BOOKINFO_MANIFEST),
+);
+const services = model.ofKind<ServiceObject>("v1/Service");
+const deployments = model.ofKind<DeploymentObject>("apps/v1/Deployment");
+const serviceAccounts = model.ofKind("v1/ServiceAccount");
+const names = (objs: readonly ManifestObject[]) => objs.map((o) => o.metadata.name);
+const podLabels = (d: DeploymentObject) => d.spec.template.metadata.labels;
+const podsOf = (selector: Labels) => deployments.filter((d) => selects(selector, podLabels(d)));
+
+const GATEWAY_SPEC = gatewaySpec(gatewayPodLabels(RELEASE_NAMES.gateway), GATEWAY_HTTP.targetPort);
+const gateway = istioObject("Gateway", GATEWAY_NAME, GATEWAY_SPEC);
+const PRODUCTPAGE_VS = productpageVirtualServiceSpec(9080);
+const productpageVs = istioObject("VirtualService", "bookinfo", PRODUCTPAGE_VS);
+const NO_PLAN: RoutingPlan = { destinationRules: [], virtualServices: [] };
+const PLANS = ROUTING_MODE_NAMES.map((mode) => ({
+    mode,
+    plan: orElse(() => routingPlan(mode, model.serviceVersions(VERSION_LABEL)), NO_PLAN),
+}));
+
+describe("manifests", () => {
+    before(loadSchemas);
+
+    it("holds only .yaml files, bookinfo.yaml among them", () => {
+        const others = fs.readdirSync(MANIFESTS_DIR).filter((f) => !f.endsWith(".yaml"));
+        assert.deepStrictEqual(others, []);
+        assert.ok(MANIFEST_FILES.includes(BOOKINFO_MANIFEST));
+    });
+
+    for (const file of MANIFEST_FILES) {
+        const base = path.basename(file);
+        it(`${base} parses and holds at least one object`, () => {
+            assert.ok(loadManifest(file).length > 0);
+        });
+        describe(`${base} validates against the Kubernetes schemas`, () => {
+            for (const obj of orElse(() => loadManifest(file), [])) {
+                it(`${kindOf(obj)} ${obj.metadata.name}`, () => validate(obj));
+            }
+        });
+    }
+});
+
+describe("bookinfo.yaml", () => {
+    const SERVICES = ["details", "ratings", "reviews", "productpage"];
+
+    it("holds exactly the Services, ServiceAccounts and Deployments of Bookinfo", () => {
+        assert.deepStrictEqual(names(services), SERVICES);
+        assert.deepStrictEqual(
+            serviceAccounts.map((sa) => [sa.metadata.name, sa.metadata.labels]),
+            SERVICES.map((s) => [`bookinfo-${s}`, { account: s }]),
+        );
+        assert.deepStrictEqual(names(deployments), [
+            "details-v1",
+            "ratings-v1",
+            "reviews-v1",
+            "reviews-v2",
+            "reviews-v3",
+            "productpage-v1",
+        ]);
+        assert.strictEqual(model.objects.length, 14);
+    });
+
+    for (const svc of services) {
+        const name = svc.metadata.name;
+        it(`Service ${name} exposes one port 9080 "http" and selects app=${name}`, () => {
+            assert.deepStrictEqual(svc.spec.ports, [{ port: 9080, name: "http" }]);
+            assert.deepStrictEqual(svc.spec.selector, { app: name });
+        });
+    }
+
+    for (const dep of deployments) {
+        const [app, version] = dep.metadata.name.split("-");
+        it(`Deployment ${dep.metadata.name} runs ${app} ${version} as bookinfo-${app}`, () => {
+            assert.deepStrictEqual(dep.metadata.labels, { app, version });
+            assert.deepStrictEqual(podLabels(dep), { app, version });
+            assert.deepStrictEqual(dep.spec.selector.matchLabels, podLabels(dep));
+            const pod = dep.spec.template.spec;
+            assert.strictEqual(pod.serviceAccountName, `bookinfo-${app}`);
+            assert.strictEqual(pod.containers.length, 1);
+            const [{ name, image, ports }] = pod.containers;
+            assert.strictEqual(name, app);
+            assert.strictEqual(
+                image,
+                `registry.istio.io/release/examples-bookinfo-${app}-${version}:1.20.3`,
+            );
+            assert.deepStrictEqual(ports, [{ containerPort: 9080 }]);
+        });
+    }
+});
+
+describe("schema validation", () => {
+    before(loadSchemas);
+
+    type Edit = (o: { spec: Record<string, unknown> }) => void;
+    const edited = (obj: ManifestObject, edit: Edit) => {
+        const copy = structuredClone(obj) as ManifestObject & { spec: Record<string, unknown> };
+        edit(copy);
+        return copy;
+    };
+    const REJECTED: [string, () => ManifestObject, RegExp][] = [
+        [
+            "a Deployment with replicas as a string",
+            () => edited(deployments[0], (d) => (d.spec.replicas = "one")),
+            /spec\/replicas must be integer/,
+        ],
+        [
+            "a Deployment without a selector",
+            () => edited(deployments[0], (d) => delete d.spec.selector),
+            /spec must have required property selector/,
+        ],
+        [
+            'a Service with port "9080", a string',
+            () => edited(services[0], (s) => (s.spec.ports = [{ name: "http", port: "9080" }])),
+            /spec\/ports\/0\/port must be integer/,
+        ],
+        [
+            "a Service whose selector is a list",
+            () => edited(services[0], (s) => (s.spec.selector = ["app"])),
+            /spec\/selector must be object/,
+        ],
+        [
+            "a VirtualService whose route is a string",
+            () =>
+                istioObject("VirtualService", "r", { hosts: ["r"], http: [{ route: "reviews" }] }),
+            /spec\/http\/0\/route must be array/,
+        ],
+        [
+            "a DestinationRule subset without a name",
+            () => istioObject("DestinationRule", "r", { host: "r", subsets: [{ labels: {} }] }),
+            /spec\/subsets\/0 must have required property name/,
+        ],
+        [
+            "a kind no schema is mapped for",
+            () => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }),
+            /no schema mapped for v1\/ConfigMap/,
+        ],
+    ];
+
+    it("accepts the objects the invalid ones below are made from", () => {
+        validate(deployments[0]);
+        validate(services[0]);
+    });
+
+    for (const [what, obj, message] of REJECTED) {
+        it(`rejects ${what}`, () => assert.throws(() => validate(obj()), message));
+    }
+});
+
+describe("parseManifest", () => {
+    const svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n";
+    const REJECTED: [string, string, RegExp][] = [
+        ["invalid YAML", `${svc}---\nkind: [\n`, /^t\.yaml, document 2: invalid YAML: \S/],
+        [
+            "a document without kind",
+            "apiVersion: v1\nmetadata:\n  name: c\n",
+            /^t\.yaml, document 1: expected apiVersion and kind$/,
+        ],
+        [
+            "an object with metadata.namespace",
+            `${svc}  namespace: default\n`,
+            /^t\.yaml, document 1: Service a sets metadata\.namespace; the component sets it$/,
+        ],
+        [
+            "an unsupported kind",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            /^t\.yaml, document 1: v1\/ConfigMap is not supported; expected one of v1\/Service, v1\/ServiceAccount, apps\/v1\/Deployment$/,
+        ],
+        ["a duplicate Service", `${svc}---\n${svc}`, /^t\.yaml, document 2: duplicate Service a$/],
+    ];
+
+    it("parses several documents and skips empty ones", () => {
+        assert.deepStrictEqual(parseManifest(`---\n${svc}---\n---\n`, "t.yaml"), [
+            { apiVersion: "v1", kind: "Service", metadata: { name: "a" } },
+        ]);
+    });
+
+    for (const [what, text, message] of REJECTED) {
+        it(`rejects ${what}, naming the source and the document`, () => {
+            assert.throws(
+                () => parseManifest(text, "t.yaml"),
+                (e: unknown) => e instanceof Error && message.test(e.message),
+            );
+        });
+    }
+});
+
+describe("BookinfoModel", () => {
+    it("reads a Service's http port, and throws for a Service it does not have", () => {
+        assert.strictEqual(model.servicePort("productpage"), 9080);
+        assert.throws(
+            () => model.servicePort("nope"),
+            /^Error: manifests\/bookinfo.yaml: no Service nope with a port "http"$/,
+        );
+    });
+
+    it("lists the versions each Service selects", () => {
+        assert.deepStrictEqual(model.serviceVersions(VERSION_LABEL), {
+            details: ["v1"],
+            productpage: ["v1"],
+            ratings: ["v1"],
+            reviews: ["v1", "v2", "v3"],
+        });
+    });
+});
+
+describe("Istio objects built by code validate", () => {
+    before(loadSchemas);
+
+    it(`the Gateway ${GATEWAY_NAME}`, () => validate(gateway));
+    it("the productpage VirtualService", () => validate(productpageVs));
+
+    for (const { mode, plan } of PLANS) {
+        describe(`routing mode ${mode}`, () => {
+            it("builds its plan from the manifest", () => {
+                routingPlan(mode, model.serviceVersions(VERSION_LABEL));
+            });
+            for (const dr of plan.destinationRules) {
+                it(`DestinationRule ${dr.name}`, () =>
+                    validate(istioObject("DestinationRule", dr.name, dr.spec)));
+            }
+            for (const vs of plan.virtualServices) {
+                it(`VirtualService ${vs.name}`, () =>
+                    validate(istioObject("VirtualService", vs.name, vs.spec)));
+            }
+        });
+    }
+});
+
+describe("cross-checks", () => {
+    for (const { mode, plan } of PLANS) {
+        describe(`routing mode ${mode}`, () => {
+            it("routes only to subsets the host's DestinationRule defines", () => {
+                for (const vs of plan.virtualServices) {
+                    assert.deepStrictEqual(vs.spec.hosts, [vs.name]);
+                    for (const { destination } of vs.spec.http.flatMap((h) => h.route)) {
+                        const dr = plan.destinationRules.find(
+                            (d) => d.spec.host === destination.host,
+                        );
+                        assert.ok(
+                            dr?.spec.subsets.some((s) => s.name === destination.subset),
+                            `${vs.name} routes to ${destination.host}/${destination.subset}`,
+                        );
+                    }
+                }
+            });
+
+            it("has a DestinationRule per Service, each subset selecting that service's version", () => {
+                assert.deepStrictEqual(
+                    plan.destinationRules.map((d) => [d.name, d.spec.host]),
+                    [...names(services)].sort().map((s) => [s, s]),
+                );
+                for (const dr of plan.destinationRules) {
+                    const svc = services.find((s) => s.metadata.name === dr.spec.host);
+                    assert.ok(svc, `no Service ${dr.spec.host}`);
+                    for (const subset of dr.spec.subsets) {
+                        const selected = podsOf(subset.labels);
+                        assert.ok(selected.length > 0, `${dr.name}/${subset.name} selects no pods`);
+                        assert.deepStrictEqual(
+                            names(selected.filter((d) => selects(svc.spec.selector, podLabels(d)))),
+                            [`${dr.spec.host}-${subset.name}`],
+                        );
+                    }
+                }
+            });
+        });
+    }
+
+    it("every Service selects the pods of at least one Deployment", () => {
+        for (const svc of services) {
+            assert.ok(podsOf(svc.spec.selector).length > 0, `${svc.metadata.name} selects no pods`);
+        }
+    });
+
+    it("every Deployment is selected by exactly one Service, the one it is named after", () => {
+        for (const dep of deployments) {
+            const by = services.filter((s) => selects(s.spec.selector, podLabels(dep)));
+            assert.deepStrictEqual(names(by), [dep.metadata.name.split("-")[0]]);
+        }
+    });
+
+    it("the Gateway selects the ingress gateway pods, on a port their Service targets", () => {
+        assert.deepStrictEqual(gatewayPodLabels(RELEASE_NAMES.gateway), {
+            app: "istio-ingressgateway",
+            istio: "ingressgateway",
+        });
+        assert.deepStrictEqual(GATEWAY_SPEC, {
+            selector: gatewayPodLabels(RELEASE_NAMES.gateway),
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+        });
+        const targetPorts: number[] = GATEWAY_SERVICE_PORTS.map((p) => p.targetPort);
+        assert.ok(targetPorts.includes(GATEWAY_SPEC.servers[0].port.number));
+        assert.ok(!targetPorts.includes(8080));
+    });
+
+    it("the productpage VirtualService sends the app's paths from the Gateway to productpage http", () => {
+        const svc = services.find((s) => s.metadata.name === "productpage");
+        const httpPort = svc?.spec.ports.find((p) => p.name === "http")?.port;
+        assert.strictEqual(httpPort, 9080);
+        assert.deepStrictEqual(productpageVirtualServiceSpec(model.servicePort("productpage")), {
+            hosts: ["*"],
+            gateways: [gateway.metadata.name],
+            http: [
+                {
+                    match: [
+                        { uri: { exact: "/productpage" } },
+                        { uri: { prefix: "/static" } },
+                        { uri: { exact: "/login" } },
+                        { uri: { exact: "/logout" } },
+                        { uri: { prefix: "/api/v1/products" } },
+                    ],
+                    route: [{ destination: { host: "productpage", port: { number: httpPort } } }],
+                },
+            ],
+        });
+    });
+});
