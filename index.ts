@@ -42,7 +42,7 @@ const app = new BookinfoApp("bookinfo", {
 const routing = new ReviewsRouting("routing", {
     provider: cluster.provider,
     namespace: app.namespace,
-    mode: config.routing,
+    ...config.traffic,
     istioReady: mesh.ready,
 });
 
@@ -52,3 +52,5 @@ export const ingressHost = mesh.ingressHost;
 export const ingressPort = mesh.ingressPort;
 export const productPageUrl = app.productPageUrl;
 export const routingMode = routing.mode;
+/** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
+export const reviewsExpectation = routing.expectedShares;

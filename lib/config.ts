@@ -8,11 +8,26 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { DEFAULT_ROUTING_MODE, isRoutingMode, ROUTING_MODE_NAMES, RoutingMode } from "./routing";
+import {
+    DEFAULT_ROUTING_MODE,
+    defaultTrafficOptions,
+    isRoutingMode,
+    MtlsMode,
+    RatingsFault,
+    ROUTING_MODE_NAMES,
+    RoutingMode,
+    TrafficOptions,
+} from "./routing";
 
 /** How the Istio ingress gateway's Service is exposed on AWS. */
 export const LOAD_BALANCER_TYPES = ["nlb", "clb"] as const;
 export type LoadBalancerType = (typeof LOAD_BALANCER_TYPES)[number];
+
+/** Faults the ratings service can inject for the test user. */
+export const RATINGS_FAULTS = ["none", "delay", "abort"] as const;
+
+/** Mutual TLS modes for the app's namespace. */
+export const MTLS_MODES = ["permissive", "strict"] as const satisfies readonly MtlsMode[];
 
 /** Node counts are bounded so a typo (20 for 2) cannot buy a fleet. */
 export const NODE_COUNT_RANGE = { min: 1, max: 50 } as const;
@@ -43,6 +58,35 @@ export const CONFIG_KEYS = {
         type: "string",
         default: DEFAULT_ROUTING_MODE,
         description: `How reviews traffic is routed: ${ROUTING_MODE_NAMES.join(" | ")}.`,
+    },
+    canaryWeight: {
+        type: "integer",
+        default: defaultTrafficOptions().canaryWeight,
+        description: "Percent of reviews traffic sent to v3 in routing canary (0 to 100).",
+    },
+    ratingsFault: {
+        type: "string",
+        default: "none",
+        description: `Fault for jason's requests to ratings: ${RATINGS_FAULTS.join(" | ")}.`,
+    },
+    ratingsDelay: {
+        type: "string",
+        default: "7s",
+        description: "Delay of ratingsFault delay, as an Istio duration (7s, 500ms, 1m).",
+    },
+    ratingsAbortStatus: {
+        type: "integer",
+        default: 500,
+        description: "HTTP status of ratingsFault abort (400 to 599).",
+    },
+    reviewsTimeout: {
+        type: "string",
+        description: "Optional request timeout for reviews, as an Istio duration (e.g. 0.5s).",
+    },
+    mtls: {
+        type: "string",
+        default: "permissive",
+        description: `Mutual TLS in the app namespace: ${MTLS_MODES.join(" | ")}.`,
     },
     kubernetesVersion: {
         type: "string",
@@ -112,7 +156,8 @@ export interface ExistingVpc {
 
 /** The validated stack settings. */
 export interface StackConfig {
-    routing: RoutingMode;
+    /** The routing mode and the traffic options: what ReviewsRouting builds. */
+    traffic: TrafficOptions;
     kubernetesVersion: string;
     nodeInstanceType: string;
     nodeDesiredCount: number;
@@ -263,6 +308,19 @@ export function isValidSshPublicKey(line: string): boolean {
     );
 }
 
+/**
+ * The milliseconds of an Istio duration (`<number><h|m|s|ms>`, e.g. "0.5s", "7s", "100ms"), or
+ * undefined when the text is not one.
+ */
+export function istioDurationMs(text: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(h|ms|m|s)$/.exec(text);
+    if (m === null) {
+        return undefined;
+    }
+    const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as "h" | "m" | "s" | "ms"];
+    return Number(m[1]) * unit;
+}
+
 /** DNS-1123 label: what Kubernetes accepts as a namespace name. */
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -286,6 +344,29 @@ export function parseConfig(raw: RawConfig): StackConfig {
     if (!isRoutingMode(routingValue)) {
         r.bad("routing", routingValue, `expected one of ${ROUTING_MODE_NAMES.join(" | ")}`);
     }
+
+    const canaryWeight = r.integer("canaryWeight", { min: 0, max: 100 });
+    const durationAllowed =
+        'expected an Istio duration of at least 1ms, e.g. "0.5s", "7s", "100ms"';
+    const duration = (key: ConfigKey): string | undefined => {
+        const v = r.value(key);
+        const ms = v === undefined ? undefined : istioDurationMs(v);
+        if (v !== undefined && !(ms !== undefined && ms >= 1)) {
+            r.bad(key, v, durationAllowed);
+        }
+        return v;
+    };
+    const faultKind = r.oneOf("ratingsFault", RATINGS_FAULTS);
+    const fixedDelay = duration("ratingsDelay") ?? "";
+    const httpStatus = r.integer("ratingsAbortStatus", { min: 400, max: 599 });
+    const ratingsFault: RatingsFault =
+        faultKind === "delay"
+            ? { kind: "delay", fixedDelay }
+            : faultKind === "abort"
+              ? { kind: "abort", httpStatus }
+              : { kind: "none" };
+    const reviewsTimeout = duration("reviewsTimeout");
+    const mtls = r.oneOf("mtls", MTLS_MODES);
 
     const kubernetesVersion = r.matching(
         "kubernetesVersion",
@@ -383,7 +464,13 @@ export function parseConfig(raw: RawConfig): StackConfig {
         throw new ConfigError(r.problems);
     }
     return {
-        routing: routingValue as RoutingMode,
+        traffic: {
+            mode: routingValue as RoutingMode,
+            canaryWeight,
+            ratingsFault,
+            ...(reviewsTimeout === undefined ? {} : { reviewsTimeout }),
+            mtls,
+        },
         kubernetesVersion,
         nodeInstanceType,
         nodeDesiredCount,

@@ -1,9 +1,11 @@
 /**
  * Routing decisions for Bookinfo, as typed data and pure functions.
  *
- * A routing mode is one entry in {@link ROUTING_MODES}; {@link routingPlan} turns a mode and the
- * app's services into the exact DestinationRule and VirtualService specs that ReviewsRouting
- * registers. Nothing here touches Pulumi, so every rule is testable as plain data.
+ * A routing mode is one entry in {@link ROUTING_MODES}; {@link routingPlan} turns a mode, the
+ * traffic options (faults, timeout, mutual TLS) and the app's services into the exact
+ * DestinationRule, VirtualService and PeerAuthentication specs that ReviewsRouting registers,
+ * and {@link expectedShares} into what each user should see. Nothing here touches Pulumi, so
+ * every rule is testable as plain data.
  */
 
 /** The pod label that DestinationRule subsets select on; every Bookinfo Deployment sets it. */
@@ -15,26 +17,50 @@ export const BASELINE_VERSION = "v1";
 /** The header productpage forwards to reviews for a signed-in user. */
 export const END_USER_HEADER = "end-user";
 
+/** The service whose routing the modes change. */
+export const REVIEWS_SERVICE = "reviews";
+
+/** The service the fault options act on. */
+export const RATINGS_SERVICE = "ratings";
+
+/** The user Istio's tasks single out (sign in as jason, any password). */
+export const TEST_USER = "jason";
+
+/** A share of traffic for one subset; the weights of a route add up to 100. */
+export interface WeightedSubset {
+    readonly subset: string;
+    readonly weight: number;
+}
+
 /** Where the reviews service sends traffic in one routing mode. */
 export interface ReviewsRoute {
     /** Signed-in users (matched exactly on the `end-user` header) and the subset each sees. */
     readonly byUser?: Readonly<Record<string, string>>;
-    /** The subset everybody else sees. */
-    readonly otherwise: string;
+    /** What everybody else sees: one subset, or subsets by weight. */
+    readonly otherwise: string | readonly WeightedSubset[];
 }
 
-/** One routing mode: what it does, for the README and error messages, and its reviews route. */
+/** Settings a mode may take from the stack. */
+export interface ModeParameters {
+    /** Percent of reviews traffic the canary (v3) gets in mode `canary`, 0 to 100. */
+    readonly canaryWeight: number;
+}
+
+/** One routing mode: what it does (README, error messages) and its reviews route. */
 export interface RoutingModeDefinition {
     /** What a reader of the product page sees in this mode. */
     readonly summary: string;
     /**
-     * The reviews route; absent means no VirtualService for reviews, so requests spread over
-     * every reviews pod as a plain Kubernetes Service does.
+     * The reviews route, fixed or computed from the stack's parameters. Absent: no subset
+     * routing for reviews, so requests spread over every reviews pod as a plain Service does.
      */
-    readonly reviews?: ReviewsRoute;
+    readonly reviews?: ReviewsRoute | ((parameters: ModeParameters) => ReviewsRoute);
 }
 
-/** Every routing mode, by the name used in the stack setting `routing`. */
+/**
+ * Every routing mode, by the name used in the stack setting `routing`. Adding a mode is adding
+ * an entry here (and its row in the README's table, which a test compares).
+ */
 export const ROUTING_MODES = {
     "round-robin": {
         summary:
@@ -47,6 +73,33 @@ export const ROUTING_MODES = {
     "jason-v2": {
         summary: "As all-v1, but a user signed in as jason gets reviews v2 (black stars).",
         reviews: { byUser: { jason: "v2" }, otherwise: "v1" },
+    },
+    "v3-50": {
+        summary: "Reviews split by weight: half v1 (no stars), half v3 (red stars), for everybody.",
+        reviews: {
+            otherwise: [
+                { subset: "v1", weight: 50 },
+                { subset: "v3", weight: 50 },
+            ],
+        },
+    },
+    "all-v3": {
+        summary: "Reviews all v3: red stars for everybody.",
+        reviews: { otherwise: "v3" },
+    },
+    "jason-v2-else-v3": {
+        summary: "jason gets reviews v2 (black stars), everybody else v3 (red stars).",
+        reviews: { byUser: { jason: "v2" }, otherwise: "v3" },
+    },
+    canary: {
+        summary:
+            "Reviews v1 with a canary share for v3 (red stars) of canaryWeight percent, for everybody.",
+        reviews: ({ canaryWeight }: ModeParameters) => ({
+            otherwise: [
+                { subset: "v1", weight: 100 - canaryWeight },
+                { subset: "v3", weight: canaryWeight },
+            ],
+        }),
     },
 } as const satisfies Record<string, RoutingModeDefinition>;
 
@@ -64,23 +117,58 @@ export function isRoutingMode(value: string): value is RoutingMode {
     return Object.prototype.hasOwnProperty.call(ROUTING_MODES, value);
 }
 
+/** A fault injected into ratings for the test user, as in Istio's fault-injection task. */
+export type RatingsFault =
+    | { readonly kind: "none" }
+    /** Every request of the test user waits `fixedDelay` (an Istio duration, e.g. "7s"). */
+    | { readonly kind: "delay"; readonly fixedDelay: string }
+    /** Every request of the test user fails with `httpStatus`. */
+    | { readonly kind: "abort"; readonly httpStatus: number };
+
+/** Mutual TLS in the app's namespace. */
+export type MtlsMode = "permissive" | "strict";
+
+/** Everything that shapes the routing objects besides the app's services. */
+export interface TrafficOptions extends ModeParameters {
+    readonly mode: RoutingMode;
+    readonly ratingsFault: RatingsFault;
+    /** A request timeout for reviews (an Istio duration, e.g. "0.5s"), or none. */
+    readonly reviewsTimeout?: string;
+    readonly mtls: MtlsMode;
+}
+
+/** The options of a stack that sets nothing but (maybe) the mode. */
+export function defaultTrafficOptions(mode: RoutingMode = DEFAULT_ROUTING_MODE): TrafficOptions {
+    return { mode, canaryWeight: 10, ratingsFault: { kind: "none" }, mtls: "permissive" };
+}
+
 /** The app's services and the versions each one runs, e.g. `{ reviews: ["v1", "v2", "v3"] }`. */
 export type ServiceVersions = Readonly<Record<string, readonly string[]>>;
 
 /** The spec of an Istio `networking.istio.io/v1` DestinationRule. */
 export interface DestinationRuleSpec {
     host: string;
+    trafficPolicy?: { tls: { mode: "ISTIO_MUTUAL" } };
     subsets: { name: string; labels: Record<string, string> }[];
 }
 
-interface HttpRouteDestination {
-    destination: { host: string; subset: string };
+/** One destination of an HTTP route; no subset means any pod of the host. */
+export interface HttpRouteDestination {
+    destination: { host: string; subset?: string };
+    weight?: number;
 }
+
+/** A fault of an HTTP route. */
+export type HttpFault =
+    | { delay: { percentage: { value: number }; fixedDelay: string } }
+    | { abort: { percentage: { value: number }; httpStatus: number } };
 
 /** One HTTP route of an Istio VirtualService. */
 export interface HttpRoute {
     match?: { headers: Record<string, { exact: string }> }[];
+    fault?: HttpFault;
     route: HttpRouteDestination[];
+    timeout?: string;
 }
 
 /** The spec of an Istio `networking.istio.io/v1` VirtualService for one mesh service. */
@@ -89,31 +177,71 @@ export interface VirtualServiceSpec {
     http: HttpRoute[];
 }
 
+/** The spec of an Istio `security.istio.io/v1` PeerAuthentication for a whole namespace. */
+export interface PeerAuthenticationSpec {
+    mtls: { mode: "PERMISSIVE" | "STRICT" };
+}
+
 /** A named routing object: `name` is both the Kubernetes object name and the service host. */
 export interface RoutingObject<TSpec> {
     readonly name: string;
     readonly spec: TSpec;
 }
 
-/** Everything ReviewsRouting registers for one mode. */
+/** The name of the namespace-wide PeerAuthentication (Istio's convention). */
+export const PEER_AUTHENTICATION_NAME = "default";
+
+/** Everything ReviewsRouting registers for one set of options. */
 export interface RoutingPlan {
     readonly destinationRules: RoutingObject<DestinationRuleSpec>[];
     readonly virtualServices: RoutingObject<VirtualServiceSpec>[];
+    readonly peerAuthentication: RoutingObject<PeerAuthenticationSpec>;
+}
+
+/** The reviews route of a mode with the stack's parameters, or undefined for none. */
+export function reviewsRouteOf(
+    mode: RoutingMode,
+    parameters: ModeParameters,
+): ReviewsRoute | undefined {
+    const reviews = (ROUTING_MODES[mode] as RoutingModeDefinition).reviews;
+    return typeof reviews === "function" ? reviews(parameters) : reviews;
 }
 
 /** A DestinationRule with one subset per version, each selecting pods by the version label. */
 export function destinationRuleSpec(
     host: string,
     versions: readonly string[],
+    mtls: MtlsMode = "permissive",
 ): DestinationRuleSpec {
     return {
         host,
+        // In strict mode the client side must speak Istio's mutual TLS too.
+        ...(mtls === "strict" ? { trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" as const } } } : {}),
         subsets: versions.map((v) => ({ name: v, labels: { [VERSION_LABEL]: v } })),
     };
 }
 
-function routeTo(host: string, subset: string): HttpRouteDestination[] {
-    return [{ destination: { host, subset } }];
+function routeTo(host: string, target: string | readonly WeightedSubset[]): HttpRouteDestination[] {
+    if (typeof target === "string") {
+        return [{ destination: { host, subset: target } }];
+    }
+    const total = target.reduce((sum, t) => sum + t.weight, 0);
+    if (target.some((t) => !Number.isInteger(t.weight) || t.weight < 0) || total !== 100) {
+        throw new Error(
+            `${host} weights ${target.map((t) => `${t.subset}=${t.weight}`).join(", ")}: ` +
+                "expected whole numbers from 0 to 100 that add up to 100",
+        );
+    }
+    // A zero share is no destination at all; a lone destination needs no weight.
+    const shares = target.filter((t) => t.weight > 0);
+    if (shares.length === 1) {
+        return [{ destination: { host, subset: shares[0].subset } }];
+    }
+    return shares.map((t) => ({ destination: { host, subset: t.subset }, weight: t.weight }));
+}
+
+function userMatch(user: string) {
+    return [{ headers: { [END_USER_HEADER]: { exact: user } } }];
 }
 
 /** A VirtualService sending every request for `host` to one subset. */
@@ -121,56 +249,147 @@ export function pinnedVirtualServiceSpec(host: string, subset: string): VirtualS
     return { hosts: [host], http: [{ route: routeTo(host, subset) }] };
 }
 
-/** The reviews VirtualService for a route: one match per signed-in user, then everybody else. */
-export function reviewsVirtualServiceSpec(host: string, route: ReviewsRoute): VirtualServiceSpec {
-    const userRoutes: HttpRoute[] = Object.entries(route.byUser ?? {}).map(([user, subset]) => ({
-        match: [{ headers: { [END_USER_HEADER]: { exact: user } } }],
-        route: routeTo(host, subset),
-    }));
-    return { hosts: [host], http: [...userRoutes, { route: routeTo(host, route.otherwise) }] };
+/**
+ * The reviews VirtualService: one match per signed-in user, then everybody else; with no route,
+ * any reviews pod (so that a timeout can apply in round-robin too). Every route gets the timeout.
+ */
+export function reviewsVirtualServiceSpec(
+    host: string,
+    route: ReviewsRoute | undefined,
+    timeout?: string,
+): VirtualServiceSpec {
+    const withTimeout = (r: HttpRoute): HttpRoute =>
+        timeout === undefined ? r : { ...r, timeout };
+    if (route === undefined) {
+        return { hosts: [host], http: [withTimeout({ route: [{ destination: { host } }] })] };
+    }
+    const userRoutes: HttpRoute[] = Object.entries(route.byUser ?? {}).map(([user, subset]) =>
+        withTimeout({ match: userMatch(user), route: routeTo(host, subset) }),
+    );
+    return {
+        hosts: [host],
+        http: [...userRoutes, withTimeout({ route: routeTo(host, route.otherwise) })],
+    };
 }
 
-/** The service whose routing the modes change. */
-export const REVIEWS_SERVICE = "reviews";
+/** The ratings VirtualService: pinned to v1, with the test user's requests faulted if asked. */
+export function ratingsVirtualServiceSpec(host: string, fault: RatingsFault): VirtualServiceSpec {
+    const pinned = pinnedVirtualServiceSpec(host, BASELINE_VERSION);
+    if (fault.kind === "none") {
+        return pinned;
+    }
+    const all = { value: 100 };
+    const httpFault: HttpFault =
+        fault.kind === "delay"
+            ? { delay: { percentage: all, fixedDelay: fault.fixedDelay } }
+            : { abort: { percentage: all, httpStatus: fault.httpStatus } };
+    return {
+        hosts: [host],
+        http: [
+            {
+                match: userMatch(TEST_USER),
+                fault: httpFault,
+                route: routeTo(host, BASELINE_VERSION),
+            },
+            ...pinned.http,
+        ],
+    };
+}
 
 /**
- * The routing objects for a mode: a DestinationRule for every service (subsets from the versions
- * it runs), a VirtualService pinning every other service to v1, and the reviews VirtualService
- * the mode asks for. Services other than reviews are pinned in every mode, so a switch of mode
- * changes, creates or deletes the reviews VirtualService only.
+ * The routing objects for a set of options: a DestinationRule for every service (subsets from
+ * the versions it runs), a VirtualService pinning every other service to v1 (ratings with the
+ * fault, if any), the reviews VirtualService the mode and timeout ask for, and the namespace's
+ * PeerAuthentication. Object names never depend on the options, so a change of mode or option
+ * updates, creates or deletes routing objects only.
  *
  * @throws Error when a route names a subset the service does not run.
  */
-export function routingPlan(mode: RoutingMode, services: ServiceVersions): RoutingPlan {
-    const definition: RoutingModeDefinition = ROUTING_MODES[mode];
+export function routingPlan(
+    services: ServiceVersions,
+    options: TrafficOptions = defaultTrafficOptions(),
+): RoutingPlan {
     const names = Object.keys(services).sort();
     const destinationRules = names.map((name) => ({
         name,
-        spec: destinationRuleSpec(name, services[name]),
+        spec: destinationRuleSpec(name, services[name], options.mtls),
     }));
+    const reviewsRoute = reviewsRouteOf(options.mode, options);
     const virtualServices: RoutingObject<VirtualServiceSpec>[] = [];
     for (const name of names) {
-        if (name !== REVIEWS_SERVICE) {
-            virtualServices.push({ name, spec: pinnedVirtualServiceSpec(name, BASELINE_VERSION) });
-        } else if (definition.reviews) {
+        if (name === REVIEWS_SERVICE) {
+            if (reviewsRoute !== undefined || options.reviewsTimeout !== undefined) {
+                virtualServices.push({
+                    name,
+                    spec: reviewsVirtualServiceSpec(name, reviewsRoute, options.reviewsTimeout),
+                });
+            }
+        } else if (name === RATINGS_SERVICE) {
             virtualServices.push({
                 name,
-                spec: reviewsVirtualServiceSpec(name, definition.reviews),
+                spec: ratingsVirtualServiceSpec(name, options.ratingsFault),
             });
+        } else {
+            virtualServices.push({ name, spec: pinnedVirtualServiceSpec(name, BASELINE_VERSION) });
         }
     }
     for (const vs of virtualServices) {
         const known = services[vs.name];
         for (const http of vs.spec.http) {
             for (const { destination } of http.route) {
-                if (!known.includes(destination.subset)) {
+                if (destination.subset !== undefined && !known.includes(destination.subset)) {
                     throw new Error(
-                        `routing mode "${mode}" sends ${vs.name} traffic to subset "${destination.subset}", ` +
+                        `routing mode "${options.mode}" sends ${vs.name} traffic to subset "${destination.subset}", ` +
                             `but ${vs.name} runs only ${known.join(", ")}`,
                     );
                 }
             }
         }
     }
-    return { destinationRules, virtualServices };
+    return {
+        destinationRules,
+        virtualServices,
+        peerAuthentication: {
+            name: PEER_AUTHENTICATION_NAME,
+            spec: { mtls: { mode: options.mtls === "strict" ? "STRICT" : "PERMISSIVE" } },
+        },
+    };
+}
+
+/** Who reads the product page: nobody signed in, or the test user. */
+export const READERS = ["anonymous", TEST_USER] as const;
+export type Reader = (typeof READERS)[number];
+
+/** For each reader, the share (0 to 1) of product pages showing each reviews version. */
+export type ExpectedShares = Record<Reader, Record<string, number>>;
+
+/**
+ * What each reader should see in a mode: the share of each reviews version among their pages.
+ * With no reviews route, requests spread evenly over all versions.
+ */
+export function expectedShares(
+    mode: RoutingMode,
+    parameters: ModeParameters,
+    reviewsVersions: readonly string[],
+): ExpectedShares {
+    const route = reviewsRouteOf(mode, parameters);
+    const shares = (reader: Reader): Record<string, number> => {
+        const result = Object.fromEntries(reviewsVersions.map((v) => [v, 0]));
+        const user = reader === "anonymous" ? undefined : reader;
+        const target =
+            route === undefined
+                ? reviewsVersions.map((v) => ({ subset: v, weight: 100 / reviewsVersions.length }))
+                : user !== undefined && route.byUser?.[user] !== undefined
+                  ? route.byUser[user]
+                  : route.otherwise;
+        if (typeof target === "string") {
+            result[target] = 1;
+        } else {
+            for (const { subset, weight } of target) {
+                result[subset] += weight / 100;
+            }
+        }
+        return result;
+    };
+    return { anonymous: shares("anonymous"), jason: shares(TEST_USER) };
 }

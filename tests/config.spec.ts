@@ -18,10 +18,23 @@ import {
     readConfig,
     StackConfig,
 } from "../lib/config";
-import { ROUTING_MODE_NAMES } from "../lib/routing";
+import { ROUTING_MODE_NAMES, RoutingMode } from "../lib/routing";
+
+const TRAFFIC_DEFAULTS: StackConfig["traffic"] = {
+    mode: "round-robin",
+    canaryWeight: 10,
+    ratingsFault: { kind: "none" },
+    mtls: "permissive",
+};
+
+/** The defaults with another routing mode. */
+const withMode = (mode: RoutingMode): StackConfig => ({
+    ...DEFAULTS,
+    traffic: { ...TRAFFIC_DEFAULTS, mode },
+});
 
 const DEFAULTS: StackConfig = {
-    routing: "round-robin",
+    traffic: TRAFFIC_DEFAULTS,
     kubernetesVersion: "1.35",
     nodeInstanceType: "m5.large",
     nodeDesiredCount: 2,
@@ -91,9 +104,20 @@ const NAMESPACE_RULE =
     "expected a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)";
 const RESERVED_RULE =
     "reserved; not one of default, kube-system, kube-public, kube-node-lease, istio-system, istio-ingress";
+const DURATION_RULE = 'expected an Istio duration of at least 1ms, e.g. "0.5s", "7s", "100ms"';
 const ISTIO_RULE = 'expected a chart version MAJOR.MINOR.PATCH, e.g. "1.30.5"';
 const BAD_VALUES: [ConfigKey, string[], string][] = [
-    ["routing", ["jason-v3"], "expected one of round-robin | all-v1 | jason-v2"],
+    [
+        "routing",
+        ["jason-v3"],
+        "expected one of round-robin | all-v1 | jason-v2 | v3-50 | all-v3 | jason-v2-else-v3 | canary",
+    ],
+    ["canaryWeight", ["-1", "101", "ten", "12.5"], "expected a whole number from 0 to 100"],
+    ["ratingsFault", ["slow", "Delay"], "expected one of none | delay | abort"],
+    ["ratingsDelay", ["7", "7 s", "0s", "0.5ms", "1d"], DURATION_RULE],
+    ["ratingsAbortStatus", ["200", "600", "5xx"], "expected a whole number from 400 to 599"],
+    ["reviewsTimeout", ["half a second", ".5s", "0ms"], DURATION_RULE],
+    ["mtls", ["STRICT", "disable"], "expected one of permissive | strict"],
     ["kubernetesVersion", ["1.35.1", "latest"], 'expected MAJOR.MINOR, e.g. "1.35"'],
     ["nodeInstanceType", ["M5 large"], 'expected an EC2 instance type such as "m5.large"'],
     ["sshPublicKey", ["not a key", `${ED25519_TYPE} ${ED25519_BODY.slice(0, 40)} a@b`], SSH_RULE],
@@ -108,7 +132,7 @@ const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
 const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
 
 const UNKNOWN_ROUTNG =
-    "routng is not a setting of this program; known settings: routing, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
+    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
 
 /** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
 function assertConfigError(run: () => unknown, problems: string[]): void {
@@ -140,11 +164,57 @@ describe("parseConfig", () => {
     });
 
     it("accepts every routing mode, trimming surrounding whitespace", () => {
-        assert.deepStrictEqual(ROUTING_MODE_NAMES, ["round-robin", "all-v1", "jason-v2"]);
+        assert.deepStrictEqual(ROUTING_MODE_NAMES, [
+            "round-robin",
+            "all-v1",
+            "jason-v2",
+            "v3-50",
+            "all-v3",
+            "jason-v2-else-v3",
+            "canary",
+        ]);
         for (const routing of ROUTING_MODE_NAMES) {
             const raw = { routing: ` ${routing}\n` };
-            assert.deepStrictEqual(parseConfig(raw), { ...DEFAULTS, routing });
+            assert.deepStrictEqual(parseConfig(raw), withMode(routing));
         }
+    });
+
+    it("parses the traffic options: canary weight, ratings faults, reviews timeout, mutual TLS", () => {
+        const traffic = (raw: RawConfig) => parseConfig(raw).traffic;
+        assert.deepStrictEqual(traffic({ routing: "canary", canaryWeight: "0" }), {
+            ...TRAFFIC_DEFAULTS,
+            mode: "canary",
+            canaryWeight: 0,
+        });
+        assert.equal(traffic({ canaryWeight: "100" }).canaryWeight, 100);
+        assert.deepStrictEqual(traffic({ ratingsFault: "delay" }).ratingsFault, {
+            kind: "delay",
+            fixedDelay: "7s",
+        });
+        assert.deepStrictEqual(
+            traffic({ ratingsFault: "delay", ratingsDelay: "2.5s" }).ratingsFault,
+            {
+                kind: "delay",
+                fixedDelay: "2.5s",
+            },
+        );
+        assert.deepStrictEqual(traffic({ ratingsFault: "abort" }).ratingsFault, {
+            kind: "abort",
+            httpStatus: 500,
+        });
+        assert.deepStrictEqual(
+            traffic({ ratingsFault: "abort", ratingsAbortStatus: "503" }).ratingsFault,
+            { kind: "abort", httpStatus: 503 },
+        );
+        // The delay and status only matter with their fault, but are validated anyway.
+        assert.deepStrictEqual(traffic({ ratingsDelay: "1m" }).ratingsFault, { kind: "none" });
+        for (const timeout of ["0.5s", "500ms", "1m", "1h", "1ms"]) {
+            assert.deepStrictEqual(traffic({ reviewsTimeout: timeout }), {
+                ...TRAFFIC_DEFAULTS,
+                reviewsTimeout: timeout,
+            });
+        }
+        assert.equal(traffic({ mtls: "strict" }).mtls, "strict");
     });
 
     it("accepts valid non-default scalar settings", () => {
@@ -375,7 +445,7 @@ describe("readConfig", () => {
     it("reads this project's settings without the prefix and ignores other namespaces", () => {
         pulumi.runtime.setAllConfig({ "istio-eks:routing": "all-v1", "aws:region": "us-west-2" });
         assert.deepStrictEqual(rawStackConfig(), { routing: "all-v1" });
-        assert.deepStrictEqual(readConfig(), { ...DEFAULTS, routing: "all-v1" });
+        assert.deepStrictEqual(readConfig(), withMode("all-v1"));
     });
 
     it("rejects an unknown key of this project", () => {

@@ -148,10 +148,19 @@ function referencesByName(value: unknown): unknown {
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** Forgets the project's own modules, so the next `require` runs the program afresh. */
+/**
+ * Forgets the project's modules that run code when loaded (the program, the tests' own
+ * helpers), so the next `require` runs the program afresh. lib/ and components/ only define
+ * functions and classes, so they stay loaded: re-compiling them for every run would only cost time.
+ */
 function clearProjectModules(): void {
+    const stateless = [path.join(ROOT, "lib") + path.sep, path.join(ROOT, "components") + path.sep];
     for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(ROOT) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+        if (
+            key.startsWith(ROOT) &&
+            !key.includes(`${path.sep}node_modules${path.sep}`) &&
+            !stateless.some((dir) => key.startsWith(dir))
+        ) {
             delete require.cache[key];
         }
     }

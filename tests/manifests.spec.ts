@@ -25,7 +25,14 @@ import {
     parseManifest,
     sourceName,
 } from "../lib/manifests";
-import { routingPlan, RoutingPlan, ROUTING_MODE_NAMES, VERSION_LABEL } from "../lib/routing";
+import {
+    defaultTrafficOptions,
+    routingPlan,
+    RoutingPlan,
+    ROUTING_MODE_NAMES,
+    TrafficOptions,
+    VERSION_LABEL,
+} from "../lib/routing";
 
 type Labels = Record<string, string>;
 interface ServiceObject extends ManifestObject {
@@ -64,6 +71,7 @@ const SCHEMA_MODULES = {
     "@kubernetes-models/istio/networking.istio.io/v1/Gateway": "Gateway",
     "@kubernetes-models/istio/networking.istio.io/v1/VirtualService": "VirtualService",
     "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule": "DestinationRule",
+    "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication": "PeerAuthentication",
 };
 
 /** Schema classes by `apiVersion/kind`; every suite that validates loads them in `before`. */
@@ -89,9 +97,14 @@ function validate(obj: ManifestObject): void {
     instance.validate();
 }
 
-function istioObject(kind: string, name: string, spec: object): ManifestObject {
+function istioObject(
+    kind: string,
+    name: string,
+    spec: object,
+    apiVersion = "networking.istio.io/v1",
+): ManifestObject {
     const metadata = { name, namespace: NAMESPACE };
-    return { apiVersion: "networking.istio.io/v1", kind, metadata, spec };
+    return { apiVersion, kind, metadata, spec };
 }
 
 function selects(selector: Labels, labels: Labels): boolean {
@@ -128,11 +141,33 @@ const GATEWAY_SPEC = gatewaySpec(gatewayPodLabels(RELEASE_NAMES.gateway), GATEWA
 const gateway = istioObject("Gateway", GATEWAY_NAME, GATEWAY_SPEC);
 const PRODUCTPAGE_VS = productpageVirtualServiceSpec(9080);
 const productpageVs = istioObject("VirtualService", "bookinfo", PRODUCTPAGE_VS);
-const NO_PLAN: RoutingPlan = { destinationRules: [], virtualServices: [] };
-const PLANS = ROUTING_MODE_NAMES.map((mode) => ({
-    mode,
-    plan: orElse(() => routingPlan(mode, model.serviceVersions(VERSION_LABEL)), NO_PLAN),
-}));
+const NO_PLAN: RoutingPlan = {
+    destinationRules: [],
+    virtualServices: [],
+    peerAuthentication: { name: "default", spec: { mtls: { mode: "PERMISSIVE" } } },
+};
+/** Every mode with default options, and modes with each traffic option set. */
+const OPTIONS: TrafficOptions[] = [
+    ...ROUTING_MODE_NAMES.map((mode) => defaultTrafficOptions(mode)),
+    ...[0, 25, 100].map((canaryWeight) => ({ ...defaultTrafficOptions("canary"), canaryWeight })),
+    { ...defaultTrafficOptions("jason-v2"), ratingsFault: { kind: "delay", fixedDelay: "7s" } },
+    { ...defaultTrafficOptions("jason-v2"), ratingsFault: { kind: "abort", httpStatus: 500 } },
+    { ...defaultTrafficOptions("round-robin"), reviewsTimeout: "0.5s" },
+    { ...defaultTrafficOptions("jason-v2-else-v3"), reviewsTimeout: "1s", mtls: "strict" },
+];
+const PLANS = OPTIONS.map((options) => {
+    const { mode, ...rest } = options;
+    const defaults = defaultTrafficOptions(mode);
+    const changed = Object.entries(rest).filter(
+        ([k, v]) => JSON.stringify(v) !== JSON.stringify(defaults[k as keyof TrafficOptions]),
+    );
+    return {
+        mode:
+            changed.length === 0 ? mode : `${mode} ${JSON.stringify(Object.fromEntries(changed))}`,
+        options,
+        plan: orElse(() => routingPlan(model.serviceVersions(VERSION_LABEL), options), NO_PLAN),
+    };
+});
 
 describe("manifests", () => {
     before(loadSchemas);
@@ -325,11 +360,20 @@ describe("Istio objects built by code validate", () => {
     it(`the Gateway ${GATEWAY_NAME}`, () => validate(gateway));
     it("the productpage VirtualService", () => validate(productpageVs));
 
-    for (const { mode, plan } of PLANS) {
+    for (const { mode, options, plan } of PLANS) {
         describe(`routing mode ${mode}`, () => {
             it("builds its plan from the manifest", () => {
-                routingPlan(mode, model.serviceVersions(VERSION_LABEL));
+                routingPlan(model.serviceVersions(VERSION_LABEL), options);
             });
+            it(`PeerAuthentication ${plan.peerAuthentication.name}`, () =>
+                validate(
+                    istioObject(
+                        "PeerAuthentication",
+                        plan.peerAuthentication.name,
+                        plan.peerAuthentication.spec,
+                        "security.istio.io/v1",
+                    ),
+                ));
             for (const dr of plan.destinationRules) {
                 it(`DestinationRule ${dr.name}`, () =>
                     validate(istioObject("DestinationRule", dr.name, dr.spec)));
@@ -352,8 +396,11 @@ describe("cross-checks", () => {
                         const dr = plan.destinationRules.find(
                             (d) => d.spec.host === destination.host,
                         );
+                        // No subset: any pod of the host (a timeout in round-robin).
                         assert.ok(
-                            dr?.spec.subsets.some((s) => s.name === destination.subset),
+                            dr !== undefined &&
+                                (destination.subset === undefined ||
+                                    dr.spec.subsets.some((s) => s.name === destination.subset)),
                             `${vs.name} routes to ${destination.host}/${destination.subset}`,
                         );
                     }

@@ -11,6 +11,41 @@ function deploy(config: Record<string, string> = {}): Promise<Run<Outputs>> {
     return runPulumi(loadProgram, { "aws:region": "us-west-2", ...config });
 }
 
+/** One run per stack settings, shared by the tests that only read it. */
+const runs = new Map<string, Promise<Run<Outputs>>>();
+function deployed(config: Record<string, string>): Promise<Run<Outputs>> {
+    const key = JSON.stringify(config);
+    if (!runs.has(key)) {
+        runs.set(key, deploy(config));
+    }
+    return runs.get(key)!;
+}
+
+/** Names of the resources whose registration differs between two runs, or exists in one only. */
+function changedResources(a: Run<Outputs>, b: Run<Outputs>): string[] {
+    const before = byName(a);
+    const after = byName(b);
+    const names = [...new Set([...before.keys(), ...after.keys()])];
+    return names
+        .filter((name) => {
+            const x = before.get(name);
+            const y = after.get(name);
+            if (x === undefined || y === undefined) {
+                return true;
+            }
+            try {
+                assert.deepEqual(
+                    [y.type, y.parent, y.provider, [...y.dependencies].sort(), y.inputs],
+                    [x.type, x.parent, x.provider, [...x.dependencies].sort(), x.inputs],
+                );
+                return false;
+            } catch {
+                return true;
+            }
+        })
+        .sort();
+}
+
 /** Every resource by logical name (names are unique in this program). */
 function byName(run: Run<Outputs>): Map<string, Registered> {
     const map = new Map<string, Registered>();
@@ -26,7 +61,7 @@ describe("the program", () => {
         describe(`with routing ${mode}`, () => {
             let run: Run<Outputs>;
             before(async () => {
-                run = await deploy({ routing: mode });
+                run = await deployed({ routing: mode });
             });
 
             it("composes the four components at the top of the stack", () => {
@@ -45,9 +80,10 @@ describe("the program", () => {
 
             it("manages every Kubernetes object through the cluster's provider, which waits for the nodes", () => {
                 const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
-                // 3 namespaces, 3 releases, the gateway Service read, 14 Bookinfo objects, the
-                // Gateway and its VirtualService, 4 DestinationRules, 3 or 4 VirtualServices.
-                assert.equal(kube.length, mode === "round-robin" ? 30 : 31);
+                // 3 namespaces, 3 releases, the gateway Service read, 14 Bookinfo objects, 3 or 4
+                // VirtualServices for the services,
+                // the Gateway and its VirtualService, 4 DestinationRules, the PeerAuthentication.
+                assert.equal(kube.length, mode === "round-robin" ? 31 : 32);
                 for (const r of kube) {
                     assert.equal(run.providerName(r), "dev-k8s", `${r.type} ${r.name}`);
                 }
@@ -106,6 +142,7 @@ describe("the program", () => {
                     "ingressPort",
                     "kubeconfig",
                     "productPageUrl",
+                    "reviewsExpectation",
                     "routingMode",
                 ]);
                 assert.equal(await valueOf(out.clusterName), MOCK.clusterName);
@@ -152,29 +189,15 @@ describe("the program", () => {
     });
 
     it("switching all-v1 -> jason-v2 changes the reviews VirtualService and nothing else", async () => {
-        const before = byName(await deploy({ routing: "all-v1" }));
-        const after = byName(await deploy({ routing: "jason-v2" }));
-        assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), "same resources");
-        const changed = [...before.keys()].filter((name) => {
-            const a = before.get(name)!;
-            const b = after.get(name)!;
-            try {
-                assert.deepEqual(
-                    [b.type, b.parent, b.provider, [...b.dependencies].sort(), b.inputs],
-                    [a.type, a.parent, a.provider, [...a.dependencies].sort(), a.inputs],
-                );
-                return false;
-            } catch {
-                return true;
-            }
-        });
-        assert.deepEqual(changed, ["routing-vs-reviews"]);
-        assert.equal(after.get("routing-vs-reviews")!.inputs.metadata.name, "reviews");
+        const before = await deployed({ routing: "all-v1" });
+        const after = await deployed({ routing: "jason-v2" });
+        assert.deepEqual(changedResources(before, after), ["routing-vs-reviews"]);
+        assert.equal(byName(after).get("routing-vs-reviews")!.inputs.metadata.name, "reviews");
     });
 
     it("switching round-robin -> all-v1 only adds the reviews VirtualService", async () => {
-        const before = byName(await deploy({ routing: "round-robin" }));
-        const after = byName(await deploy({ routing: "all-v1" }));
+        const before = byName(await deployed({ routing: "round-robin" }));
+        const after = byName(await deployed({ routing: "all-v1" }));
         assert.deepEqual(
             [...after.keys()].filter((n) => !before.has(n)),
             ["routing-vs-reviews"],
@@ -185,13 +208,72 @@ describe("the program", () => {
         );
     });
 
+    it("switching between any two modes changes routing objects only", async () => {
+        for (const a of ROUTING_MODE_NAMES) {
+            for (const b of ROUTING_MODE_NAMES) {
+                if (a < b) {
+                    const changed = changedResources(
+                        await deployed({ routing: a }),
+                        await deployed({ routing: b }),
+                    );
+                    assert.deepEqual(changed, ["routing-vs-reviews"], `${a} -> ${b}`);
+                }
+            }
+        }
+    });
+
+    const options: [Record<string, string>, string[]][] = [
+        [{ ratingsFault: "delay" }, ["routing-vs-ratings"]],
+        [{ ratingsFault: "abort", ratingsAbortStatus: "503" }, ["routing-vs-ratings"]],
+        [{ reviewsTimeout: "0.5s" }, ["routing-vs-reviews"]],
+        [
+            { mtls: "strict" },
+            [
+                "routing-dr-details",
+                "routing-dr-productpage",
+                "routing-dr-ratings",
+                "routing-dr-reviews",
+                "routing-peer-authentication",
+            ],
+        ],
+    ];
+    for (const [setting, expected] of options) {
+        it(`setting ${JSON.stringify(setting)} changes ${expected.join(", ")} only`, async () => {
+            const before = await deployed({ routing: "jason-v2" });
+            const after = await deploy({ routing: "jason-v2", ...setting });
+            assert.deepEqual(changedResources(before, after), expected);
+        });
+    }
+
+    it("exports what each reader should see, for npm run verify", async () => {
+        const run = await deploy({ routing: "canary", canaryWeight: "20" });
+        assert.deepEqual(await valueOf(run.result.reviewsExpectation), {
+            anonymous: { v1: 0.8, v2: 0, v3: 0.2 },
+            jason: { v1: 0.8, v2: 0, v3: 0.2 },
+        });
+    });
+
     describe("with invalid settings", () => {
         const cases: [string, string, RegExp][] = [
             [
                 "routing",
                 "jason-v3",
-                /routing = "jason-v3": expected one of round-robin \| all-v1 \| jason-v2/,
+                /routing = "jason-v3": expected one of round-robin \| all-v1 \| jason-v2 \| v3-50/,
             ],
+            ["canaryWeight", "150", /canaryWeight = "150": expected a whole number from 0 to 100/],
+            [
+                "ratingsFault",
+                "slow",
+                /ratingsFault = "slow": expected one of none \| delay \| abort/,
+            ],
+            ["ratingsDelay", "7", /ratingsDelay = "7": expected an Istio duration/],
+            [
+                "ratingsAbortStatus",
+                "200",
+                /ratingsAbortStatus = "200": expected a whole number from 400 to 599/,
+            ],
+            ["reviewsTimeout", "soon", /reviewsTimeout = "soon": expected an Istio duration/],
+            ["mtls", "off", /mtls = "off": expected one of permissive \| strict/],
             ["kubernetesVersion", "1.35.0", /kubernetesVersion = "1.35.0": expected MAJOR.MINOR/],
             [
                 "nodeInstanceType",

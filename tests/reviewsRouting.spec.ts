@@ -2,11 +2,13 @@ import * as assert from "assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
 
-import { ReviewsRouting } from "../components/reviewsRouting";
-import { RoutingMode } from "../lib/routing";
+import { ReviewsRouting, ReviewsRoutingArgs } from "../components/reviewsRouting";
+import { ROUTING_MODE_NAMES, RoutingMode } from "../lib/routing";
 import { runPulumi, valueOf } from "./harness";
 
-function build(mode: RoutingMode) {
+type Options = Omit<ReviewsRoutingArgs, "provider" | "namespace" | "mode" | "istioReady">;
+
+function build(mode: RoutingMode, options: Options = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         const crds = new k8s.core.v1.ConfigMap("crds", {}, { provider });
@@ -14,10 +16,19 @@ function build(mode: RoutingMode) {
             provider,
             namespace: "bookinfo",
             mode,
+            ...options,
             istioReady: [crds],
         });
     });
 }
+
+/** A route to one reviews subset, optionally weighted. */
+const to = (subset: string, weight?: number) => ({
+    destination: { host: "reviews", subset },
+    ...(weight === undefined ? {} : { weight }),
+});
+
+const JASON = [{ headers: { "end-user": { exact: "jason" } } }];
 
 const v1 = (host: string) => ({
     hosts: [host],
@@ -51,7 +62,7 @@ function routingObjects(run: Awaited<ReturnType<typeof build>>) {
 }
 
 describe("ReviewsRouting", () => {
-    for (const mode of ["round-robin", "all-v1", "jason-v2"] as const) {
+    for (const mode of ROUTING_MODE_NAMES) {
         it(`${mode}: a DestinationRule per service with a subset per version, after the CRDs`, async () => {
             const run = await build(mode);
             const drs = run.ofType("kubernetes:networking.istio.io/v1:DestinationRule");
@@ -73,7 +84,7 @@ describe("ReviewsRouting", () => {
                     subsets: subsets("v1", "v2", "v3"),
                 }),
             });
-            for (const dr of drs) {
+            for (const dr of [...drs, run.named("r-peer-authentication")]) {
                 assert.deepEqual(run.dependencyNames(dr), ["crds"]);
                 assert.equal(run.providerName(dr), "k8s");
             }
@@ -87,6 +98,7 @@ describe("ReviewsRouting", () => {
         for (const dr of ["details", "productpage", "ratings", "reviews"]) {
             delete vs[`r-dr-${dr}`];
         }
+        delete vs["r-peer-authentication"];
         assert.deepEqual(vs, PINNED);
     });
 
@@ -121,6 +133,118 @@ describe("ReviewsRouting", () => {
         for (const [name, inputs] of Object.entries(PINNED)) {
             assert.deepEqual(objects[name], inputs);
         }
+    });
+
+    const reviewsCases: [RoutingMode, Options, unknown[]][] = [
+        ["v3-50", {}, [{ route: [to("v1", 50), to("v3", 50)] }]],
+        ["all-v3", {}, [{ route: [to("v3")] }]],
+        ["jason-v2-else-v3", {}, [{ match: JASON, route: [to("v2")] }, { route: [to("v3")] }]],
+        ["canary", {}, [{ route: [to("v1", 90), to("v3", 10)] }]],
+        ["canary", { canaryWeight: 25 }, [{ route: [to("v1", 75), to("v3", 25)] }]],
+        // A zero share is no destination; a lone destination carries no weight.
+        ["canary", { canaryWeight: 0 }, [{ route: [to("v1")] }]],
+        ["canary", { canaryWeight: 100 }, [{ route: [to("v3")] }]],
+        // A timeout in round-robin needs a VirtualService: one to any reviews pod.
+        [
+            "round-robin",
+            { reviewsTimeout: "0.5s" },
+            [{ route: [{ destination: { host: "reviews" } }], timeout: "0.5s" }],
+        ],
+        [
+            "jason-v2",
+            { reviewsTimeout: "0.5s" },
+            [
+                { match: JASON, route: [to("v2")], timeout: "0.5s" },
+                { route: [to("v1")], timeout: "0.5s" },
+            ],
+        ],
+    ];
+    for (const [mode, options, http] of reviewsCases) {
+        it(`${mode} ${JSON.stringify(options)}: the reviews VirtualService routes ${JSON.stringify(http)}`, async () => {
+            const run = await build(mode, options);
+            const objects = routingObjects(run);
+            assert.deepEqual(
+                objects["r-vs-reviews"],
+                object("VirtualService", "reviews", { hosts: ["reviews"], http }),
+            );
+            for (const [name, inputs] of Object.entries(PINNED)) {
+                assert.deepEqual(objects[name], inputs);
+            }
+        });
+    }
+
+    it("ratingsFault delay: jason's requests to ratings wait, everybody else's go straight to v1", async () => {
+        const run = await build("jason-v2", { ratingsFault: { kind: "delay", fixedDelay: "7s" } });
+        assert.deepEqual(
+            routingObjects(run)["r-vs-ratings"],
+            object("VirtualService", "ratings", {
+                hosts: ["ratings"],
+                http: [
+                    {
+                        match: JASON,
+                        fault: { delay: { percentage: { value: 100 }, fixedDelay: "7s" } },
+                        route: [{ destination: { host: "ratings", subset: "v1" } }],
+                    },
+                    { route: [{ destination: { host: "ratings", subset: "v1" } }] },
+                ],
+            }),
+        );
+    });
+
+    it("ratingsFault abort: jason's requests to ratings fail with the given status", async () => {
+        const run = await build("jason-v2", { ratingsFault: { kind: "abort", httpStatus: 503 } });
+        assert.deepEqual(routingObjects(run)["r-vs-ratings"].spec.http, [
+            {
+                match: JASON,
+                fault: { abort: { percentage: { value: 100 }, httpStatus: 503 } },
+                route: [{ destination: { host: "ratings", subset: "v1" } }],
+            },
+            { route: [{ destination: { host: "ratings", subset: "v1" } }] },
+        ]);
+    });
+
+    it("mtls permissive: a PERMISSIVE PeerAuthentication and DestinationRules without TLS settings", async () => {
+        const run = await build("all-v1");
+        assert.deepEqual(run.named("r-peer-authentication").inputs, {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace: "bookinfo" },
+            spec: { mtls: { mode: "PERMISSIVE" } },
+        });
+        for (const dr of run.ofType("kubernetes:networking.istio.io/v1:DestinationRule")) {
+            assert.equal(dr.inputs.spec.trafficPolicy, undefined);
+        }
+    });
+
+    it("mtls strict: a STRICT PeerAuthentication and ISTIO_MUTUAL DestinationRules", async () => {
+        const run = await build("all-v1", { mtls: "strict" });
+        assert.deepEqual(run.named("r-peer-authentication").inputs.spec, {
+            mtls: { mode: "STRICT" },
+        });
+        const drs = run.ofType("kubernetes:networking.istio.io/v1:DestinationRule");
+        assert.equal(drs.length, 4);
+        for (const dr of drs) {
+            assert.deepEqual(dr.inputs.spec.trafficPolicy, { tls: { mode: "ISTIO_MUTUAL" } });
+        }
+    });
+
+    it("exposes what each reader should see", async () => {
+        assert.deepEqual(await valueOf((await build("jason-v2")).result.expectedShares), {
+            anonymous: { v1: 1, v2: 0, v3: 0 },
+            jason: { v1: 0, v2: 1, v3: 0 },
+        });
+        const canary = await build("canary", { canaryWeight: 30 });
+        assert.deepEqual(await valueOf(canary.result.expectedShares), {
+            anonymous: { v1: 0.7, v2: 0, v3: 0.3 },
+            jason: { v1: 0.7, v2: 0, v3: 0.3 },
+        });
+    });
+
+    it("refuses weights that do not add up to 100", async () => {
+        await assert.rejects(
+            build("canary", { canaryWeight: 101 }),
+            /reviews weights v1=-1, v3=101: expected whole numbers from 0 to 100 that add up to 100/,
+        );
     });
 
     it("creates each VirtualService after the CRDs and its service's DestinationRule", async () => {
