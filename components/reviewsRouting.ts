@@ -117,7 +117,7 @@ export class ReviewsRouting extends pulumi.ComponentResource {
 
         this.mode = pulumi.output(args.mode);
         this.expectedShares = pulumi.output(
-            expectedShares(args.mode, options, services[REVIEWS_SERVICE] ?? []),
+            expectedShares(options, services[REVIEWS_SERVICE] ?? []),
         );
         this.destinationRules = destinationRules;
         this.virtualServices = virtualServices;

@@ -12,6 +12,7 @@ import {
     DEFAULT_ROUTING_MODE,
     defaultTrafficOptions,
     isRoutingMode,
+    istioDurationMs,
     MtlsMode,
     RatingsFault,
     ROUTING_MODE_NAMES,
@@ -306,19 +307,6 @@ export function isValidSshPublicKey(line: string): boolean {
         modulus.length - (modulus[0] === 0 ? 1 : 0) >= 128 &&
         offset === blob.length
     );
-}
-
-/**
- * The milliseconds of an Istio duration (`<number><h|m|s|ms>`, e.g. "0.5s", "7s", "100ms"), or
- * undefined when the text is not one.
- */
-export function istioDurationMs(text: string): number | undefined {
-    const m = /^(\d+(?:\.\d+)?)(h|ms|m|s)$/.exec(text);
-    if (m === null) {
-        return undefined;
-    }
-    const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as "h" | "m" | "s" | "ms"];
-    return Number(m[1]) * unit;
 }
 
 /** DNS-1123 label: what Kubernetes accepts as a namespace name. */

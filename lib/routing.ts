@@ -360,34 +360,82 @@ export function routingPlan(
 export const READERS = ["anonymous", TEST_USER] as const;
 export type Reader = (typeof READERS)[number];
 
-/** For each reader, the share (0 to 1) of product pages showing each reviews version. */
+/** What one product page shows: a reviews version, or an error in place of the reviews. */
+export const ERROR_OUTCOME = "error";
+
+/** For each reader, the share (0 to 1) of product pages with each outcome (versions, "error"). */
 export type ExpectedShares = Record<Reader, Record<string, number>>;
 
+/** The reviews versions that call ratings (v1 shows no stars, so it never asks). */
+export const RATINGS_CALLERS = ["v2", "v3"];
+
+/** How long productpage waits for reviews before it shows "Error fetching product reviews". */
+export const PRODUCTPAGE_REVIEWS_TIMEOUT_MS = 3000;
+
 /**
- * What each reader should see in a mode: the share of each reviews version among their pages.
- * With no reviews route, requests spread evenly over all versions.
+ * The milliseconds of an Istio duration (`<number><h|m|s|ms>`, e.g. "0.5s", "7s", "100ms"), or
+ * undefined when the text is not one.
+ */
+export function istioDurationMs(text: string): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(h|ms|m|s)$/.exec(text);
+    if (m === null) {
+        return undefined;
+    }
+    const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as "h" | "m" | "s" | "ms"];
+    return Number(m[1]) * unit;
+}
+
+/**
+ * Whether the test user's pages fail when their reviews version calls ratings: always with an
+ * abort; with a delay, when reviews is given up on first (productpage's own 3 s, or a shorter
+ * reviewsTimeout).
+ */
+function ratingsFaultFailsPages(options: TrafficOptions): boolean {
+    const fault = options.ratingsFault;
+    if (fault.kind === "abort") {
+        return true;
+    }
+    if (fault.kind === "none") {
+        return false;
+    }
+    const timeout = Math.min(
+        PRODUCTPAGE_REVIEWS_TIMEOUT_MS,
+        istioDurationMs(options.reviewsTimeout ?? "") ?? Infinity,
+    );
+    return (istioDurationMs(fault.fixedDelay) ?? 0) >= timeout;
+}
+
+/**
+ * What each reader should see: the share of product pages with each reviews version, and with
+ * an error where a ratings fault breaks the test user's pages. With no reviews route, requests
+ * spread evenly over all versions.
  */
 export function expectedShares(
-    mode: RoutingMode,
-    parameters: ModeParameters,
+    options: TrafficOptions,
     reviewsVersions: readonly string[],
 ): ExpectedShares {
-    const route = reviewsRouteOf(mode, parameters);
+    const route = reviewsRouteOf(options.mode, options);
     const shares = (reader: Reader): Record<string, number> => {
-        const result = Object.fromEntries(reviewsVersions.map((v) => [v, 0]));
+        const result: Record<string, number> = Object.fromEntries(
+            [...reviewsVersions, ERROR_OUTCOME].map((v) => [v, 0]),
+        );
         const user = reader === "anonymous" ? undefined : reader;
         const target =
             route === undefined
-                ? reviewsVersions.map((v) => ({ subset: v, weight: 100 / reviewsVersions.length }))
+                ? undefined
                 : user !== undefined && route.byUser?.[user] !== undefined
                   ? route.byUser[user]
                   : route.otherwise;
-        if (typeof target === "string") {
-            result[target] = 1;
-        } else {
-            for (const { subset, weight } of target) {
-                result[subset] += weight / 100;
-            }
+        const portions =
+            target === undefined
+                ? reviewsVersions.map((v) => ({ subset: v, share: 1 / reviewsVersions.length }))
+                : typeof target === "string"
+                  ? [{ subset: target, share: 1 }]
+                  : target.map((t) => ({ subset: t.subset, share: t.weight / 100 }));
+        const faulted = user === TEST_USER && ratingsFaultFailsPages(options);
+        for (const { subset, share } of portions) {
+            const outcome = faulted && RATINGS_CALLERS.includes(subset) ? ERROR_OUTCOME : subset;
+            result[outcome] += share;
         }
         return result;
     };

@@ -248,8 +248,8 @@ describe("the program", () => {
     it("exports what each reader should see, for npm run verify", async () => {
         const run = await deploy({ routing: "canary", canaryWeight: "20" });
         assert.deepEqual(await valueOf(run.result.reviewsExpectation), {
-            anonymous: { v1: 0.8, v2: 0, v3: 0.2 },
-            jason: { v1: 0.8, v2: 0, v3: 0.2 },
+            anonymous: { v1: 0.8, v2: 0, v3: 0.2, error: 0 },
+            jason: { v1: 0.8, v2: 0, v3: 0.2, error: 0 },
         });
     });
 

@@ -230,13 +230,13 @@ describe("ReviewsRouting", () => {
 
     it("exposes what each reader should see", async () => {
         assert.deepEqual(await valueOf((await build("jason-v2")).result.expectedShares), {
-            anonymous: { v1: 1, v2: 0, v3: 0 },
-            jason: { v1: 0, v2: 1, v3: 0 },
+            anonymous: { v1: 1, v2: 0, v3: 0, error: 0 },
+            jason: { v1: 0, v2: 1, v3: 0, error: 0 },
         });
         const canary = await build("canary", { canaryWeight: 30 });
         assert.deepEqual(await valueOf(canary.result.expectedShares), {
-            anonymous: { v1: 0.7, v2: 0, v3: 0.3 },
-            jason: { v1: 0.7, v2: 0, v3: 0.3 },
+            anonymous: { v1: 0.7, v2: 0, v3: 0.3, error: 0 },
+            jason: { v1: 0.7, v2: 0, v3: 0.3, error: 0 },
         });
     });
 

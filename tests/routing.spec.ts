@@ -1,0 +1,94 @@
+import * as assert from "assert/strict";
+
+import {
+    defaultTrafficOptions,
+    expectedShares,
+    istioDurationMs,
+    RoutingMode,
+    TrafficOptions,
+} from "../lib/routing";
+
+const VERSIONS = ["v1", "v2", "v3"];
+const third = 1 / 3;
+
+function shares(mode: RoutingMode, options: Partial<TrafficOptions> = {}) {
+    return expectedShares({ ...defaultTrafficOptions(mode), ...options }, VERSIONS);
+}
+
+describe("expectedShares", () => {
+    const cases: [RoutingMode, Partial<TrafficOptions>, object, object][] = [
+        [
+            "round-robin",
+            {},
+            { v1: third, v2: third, v3: third, error: 0 },
+            { v1: third, v2: third, v3: third, error: 0 },
+        ],
+        ["all-v1", {}, { v1: 1, v2: 0, v3: 0, error: 0 }, { v1: 1, v2: 0, v3: 0, error: 0 }],
+        ["jason-v2", {}, { v1: 1, v2: 0, v3: 0, error: 0 }, { v1: 0, v2: 1, v3: 0, error: 0 }],
+        ["v3-50", {}, { v1: 0.5, v2: 0, v3: 0.5, error: 0 }, { v1: 0.5, v2: 0, v3: 0.5, error: 0 }],
+        ["all-v3", {}, { v1: 0, v2: 0, v3: 1, error: 0 }, { v1: 0, v2: 0, v3: 1, error: 0 }],
+        [
+            "jason-v2-else-v3",
+            {},
+            { v1: 0, v2: 0, v3: 1, error: 0 },
+            { v1: 0, v2: 1, v3: 0, error: 0 },
+        ],
+        [
+            "canary",
+            { canaryWeight: 25 },
+            { v1: 0.75, v2: 0, v3: 0.25, error: 0 },
+            { v1: 0.75, v2: 0, v3: 0.25, error: 0 },
+        ],
+        // A ratings fault breaks jason's pages wherever his reviews version calls ratings.
+        [
+            "jason-v2",
+            { ratingsFault: { kind: "abort", httpStatus: 500 } },
+            { v1: 1, v2: 0, v3: 0, error: 0 },
+            { v1: 0, v2: 0, v3: 0, error: 1 },
+        ],
+        [
+            "all-v1",
+            { ratingsFault: { kind: "abort", httpStatus: 500 } },
+            { v1: 1, v2: 0, v3: 0, error: 0 },
+            { v1: 1, v2: 0, v3: 0, error: 0 },
+        ],
+        [
+            "v3-50",
+            { ratingsFault: { kind: "delay", fixedDelay: "7s" } },
+            { v1: 0.5, v2: 0, v3: 0.5, error: 0 },
+            { v1: 0.5, v2: 0, v3: 0, error: 0.5 },
+        ],
+        // A short delay only slows the page down; a shorter reviews timeout makes it fail.
+        [
+            "jason-v2",
+            { ratingsFault: { kind: "delay", fixedDelay: "2s" } },
+            { v1: 1, v2: 0, v3: 0, error: 0 },
+            { v1: 0, v2: 1, v3: 0, error: 0 },
+        ],
+        [
+            "jason-v2",
+            { ratingsFault: { kind: "delay", fixedDelay: "2s" }, reviewsTimeout: "0.5s" },
+            { v1: 1, v2: 0, v3: 0, error: 0 },
+            { v1: 0, v2: 0, v3: 0, error: 1 },
+        ],
+    ];
+    for (const [mode, options, anonymous, jason] of cases) {
+        it(`${mode} ${JSON.stringify(options)}`, () => {
+            assert.deepEqual(shares(mode, options), { anonymous, jason });
+        });
+    }
+});
+
+describe("istioDurationMs", () => {
+    it("reads hours, minutes, seconds and milliseconds, with fractions", () => {
+        assert.deepEqual(
+            ["1h", "2m", "0.5s", "7s", "100ms", "1.5ms"].map(istioDurationMs),
+            [3_600_000, 120_000, 500, 7000, 100, 1.5],
+        );
+    });
+    it("refuses anything else", () => {
+        for (const text of ["", "7", "7 s", ".5s", "1d", "-1s", "1h30m", "1S"]) {
+            assert.equal(istioDurationMs(text), undefined, text);
+        }
+    });
+});
