@@ -1,56 +1,77 @@
 /**
- * Istio on Amazon EKS: an EKS cluster, Istio from its official charts, the Bookinfo sample behind
- * the ingress gateway, and its reviews routing chosen by the stack setting `routing`.
- * This file only reads the settings and composes the four components.
+ * Istio on Amazon EKS (or on a cluster you already have): an EKS cluster, Istio from its
+ * official charts, the Bookinfo sample behind the ingress gateway, and its reviews routing
+ * chosen by the stack setting `routing`. This file only reads the settings and composes the
+ * four components.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { BookinfoApp, EksCluster, IstioMesh, ReviewsRouting } from "./components";
-import { readConfig } from "./lib/config";
+import type { EksCluster as EksClusterType } from "./components/eksCluster";
+// Not from "./components": that would load the AWS packages even for an existing cluster.
+import { BookinfoApp } from "./components/bookinfoApp";
+import { IstioMesh } from "./components/istioMesh";
+import { ReviewsRouting } from "./components/reviewsRouting";
+import { kubernetesProviderConfig, readConfig, StackConfig } from "./lib/config";
 
 // Validated before any resource exists: a bad setting stops here and nothing changes.
 const config = readConfig();
 const stack = pulumi.getStack();
-const tags = { "istio-eks:stack": stack, "istio-eks:project": pulumi.getProject() };
 
-const cluster = new EksCluster(stack, {
-    kubernetesVersion: config.kubernetesVersion,
-    instanceType: config.nodeInstanceType,
-    scaling: {
-        desired: config.nodeDesiredCount,
-        min: config.nodeMinCount,
-        max: config.nodeMaxCount,
-    },
-    sshPublicKey: config.sshPublicKey,
-    existingVpc: config.existingVpc,
-    adminPrincipalArns: config.adminPrincipalArns,
-    tags,
-});
+/** A new EKS cluster; AWS code is loaded only here, so `existing` needs no AWS at all. */
+function eksCluster(settings: StackConfig): EksClusterType {
+    const { EksCluster }: typeof import("./components/eksCluster") =
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require("./components/eksCluster");
+    return new EksCluster(stack, {
+        kubernetesVersion: settings.kubernetesVersion,
+        instanceType: settings.nodeInstanceType,
+        scaling: {
+            desired: settings.nodeDesiredCount,
+            min: settings.nodeMinCount,
+            max: settings.nodeMaxCount,
+        },
+        sshPublicKey: settings.sshPublicKey,
+        existingVpc: settings.existingVpc,
+        adminPrincipalArns: settings.adminPrincipalArns,
+        tags: { "istio-eks:stack": stack, "istio-eks:project": pulumi.getProject() },
+    });
+}
+
+const cluster = config.cluster === "eks" ? eksCluster(config) : undefined;
+const provider =
+    cluster?.provider ??
+    // The cluster the Kubernetes provider's own settings name, or KUBECONFIG's current context.
+    new k8s.Provider("existing-cluster", kubernetesProviderConfig());
 
 const mesh = new IstioMesh("istio", {
-    provider: cluster.provider,
+    provider,
     version: config.istioVersion,
-    loadBalancerType: config.loadBalancerType,
+    serviceType: config.gatewayServiceType,
+    loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
 });
 
 const app = new BookinfoApp("bookinfo", {
-    provider: cluster.provider,
+    provider,
     mesh,
     namespace: config.appNamespace,
 });
 
 const routing = new ReviewsRouting("routing", {
-    provider: cluster.provider,
+    provider,
     namespace: app.namespace,
     ...config.traffic,
     istioReady: mesh.ready,
 });
 
-export const clusterName = cluster.clusterName;
-export const kubeconfig = cluster.kubeconfig;
+/** EKS only: the cluster's name and a kubeconfig for it. */
+export const clusterName = cluster?.clusterName;
+export const kubeconfig = cluster?.kubeconfig;
 export const ingressHost = mesh.ingressHost;
 export const ingressPort = mesh.ingressPort;
 export const productPageUrl = app.productPageUrl;
+/** With a NodePort gateway: run this, then open productPageUrl. */
+export const portForwardCommand = mesh.portForwardCommand;
 export const routingMode = routing.mode;
 /** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
 export const reviewsExpectation = routing.expectedShares;

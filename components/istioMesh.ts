@@ -30,6 +30,15 @@ export const GATEWAY_SERVICE_PORTS = [
 /** The gateway Service's plain-HTTP port. */
 export const GATEWAY_HTTP = GATEWAY_SERVICE_PORTS[1];
 
+/** How the gateway Service is exposed: a cloud load balancer, or a port on every node. */
+export type GatewayServiceType = "LoadBalancer" | "NodePort";
+
+/**
+ * The local port of the `kubectl port-forward` that reaches a NodePort gateway (clusters
+ * without load balancers, such as kind); the product page URL assumes it.
+ */
+export const PORT_FORWARD_LOCAL_PORT = 8080;
+
 /** AWS load balancer kinds for the gateway Service, and the Service annotations that ask for each. */
 export const LOAD_BALANCER_ANNOTATIONS: Record<"nlb" | "clb", Record<string, string>> = {
     // A Network Load Balancer from the in-tree AWS cloud provider; no controller to install.
@@ -52,7 +61,16 @@ export interface IstioMeshArgs {
     provider: k8s.Provider;
     /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`. */
     version: string;
-    /** AWS load balancer for the ingress gateway's Service. Defaults to `"nlb"`. */
+    /**
+     * How the ingress gateway's Service is exposed. `"NodePort"` suits clusters without load
+     * balancers (kind, minikube): reach it with {@link IstioMesh.portForwardCommand}.
+     * Defaults to `"LoadBalancer"`.
+     */
+    serviceType?: GatewayServiceType;
+    /**
+     * On AWS, the load balancer a LoadBalancer Service gets: `"nlb"` or `"clb"`. Absent: no
+     * cloud-specific annotation, whatever the cluster's cloud provider does by default.
+     */
     loadBalancerType?: "nlb" | "clb";
 }
 
@@ -77,14 +95,20 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly gatewayPodLabels: Record<string, string>;
     /** The port the gateway pods listen on for plain HTTP: a Gateway server's port. */
     public readonly gatewayHttpTargetPort: number;
-    /** The load balancer's address: a hostname on AWS (an IP on some other clouds). */
+    /**
+     * The load balancer's address: a hostname on AWS (an IP on some other clouds). With a
+     * NodePort Service, `localhost`, through {@link portForwardCommand}.
+     */
     public readonly ingressHost: pulumi.Output<string>;
-    /** The load balancer's plain-HTTP port. */
+    /** The load balancer's plain-HTTP port, or the port-forward's local port. */
     public readonly ingressPort: pulumi.Output<number>;
+    /** With a NodePort Service: the command that makes the gateway reachable on localhost. */
+    public readonly portForwardCommand?: string;
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:IstioMesh", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.provider };
+        const serviceType = args.serviceType ?? "LoadBalancer";
         const chart = (chartName: string) => ({
             chart: chartName,
             version: args.version,
@@ -130,9 +154,12 @@ export class IstioMesh extends pulumi.ComponentResource {
                 namespace: gatewayNs.metadata.name,
                 values: {
                     service: {
-                        type: "LoadBalancer",
+                        type: serviceType,
                         ports: GATEWAY_SERVICE_PORTS,
-                        annotations: LOAD_BALANCER_ANNOTATIONS[args.loadBalancerType ?? "nlb"],
+                        annotations:
+                            serviceType === "LoadBalancer" && args.loadBalancerType !== undefined
+                                ? LOAD_BALANCER_ANNOTATIONS[args.loadBalancerType]
+                                : {},
                     },
                 },
             },
@@ -140,32 +167,40 @@ export class IstioMesh extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [this.istiod] },
         );
 
-        // The release waits for the load balancer's address; read it from the live Service,
-        // which the chart names after the release.
-        const service = k8s.core.v1.Service.get(
-            `${name}-gateway-service`,
-            pulumi.interpolate`${this.gateway.status.namespace}/${this.gateway.status.name}`,
-            { ...k8sOpts, dependsOn: [this.gateway] },
-        );
-
         this.ready = [this.base, this.istiod];
         this.gatewayPodLabels = gatewayPodLabels(RELEASE_NAMES.gateway);
         this.gatewayHttpTargetPort = GATEWAY_HTTP.targetPort;
-        this.ingressHost = service.status.loadBalancer.ingress.apply((ingress) => {
-            const first = ingress?.[0];
-            const host = first?.hostname || first?.ip;
-            if (!host) {
-                throw new Error(
-                    `Service ${GATEWAY_NAMESPACE}/${RELEASE_NAMES.gateway} has no load balancer address`,
-                );
-            }
-            return host;
-        });
-        this.ingressPort = pulumi.output(GATEWAY_HTTP.port);
+        if (serviceType === "NodePort") {
+            this.portForwardCommand =
+                `kubectl port-forward -n ${GATEWAY_NAMESPACE} svc/${RELEASE_NAMES.gateway} ` +
+                `${PORT_FORWARD_LOCAL_PORT}:${GATEWAY_HTTP.port}`;
+            this.ingressHost = pulumi.output("localhost");
+            this.ingressPort = pulumi.output(PORT_FORWARD_LOCAL_PORT);
+        } else {
+            // The release waits for the load balancer's address; read it from the live Service,
+            // which the chart names after the release.
+            const service = k8s.core.v1.Service.get(
+                `${name}-gateway-service`,
+                pulumi.interpolate`${this.gateway.status.namespace}/${this.gateway.status.name}`,
+                { ...k8sOpts, dependsOn: [this.gateway] },
+            );
+            this.ingressHost = service.status.loadBalancer.ingress.apply((ingress) => {
+                const first = ingress?.[0];
+                const host = first?.hostname || first?.ip;
+                if (!host) {
+                    throw new Error(
+                        `Service ${GATEWAY_NAMESPACE}/${RELEASE_NAMES.gateway} has no load balancer address`,
+                    );
+                }
+                return host;
+            });
+            this.ingressPort = pulumi.output(GATEWAY_HTTP.port);
+        }
         this.registerOutputs({
             ingressHost: this.ingressHost,
             ingressPort: this.ingressPort,
             gatewayPodLabels: this.gatewayPodLabels,
+            portForwardCommand: this.portForwardCommand,
         });
     }
 }

@@ -20,6 +20,13 @@ import {
     TrafficOptions,
 } from "./routing";
 
+/** Where the mesh runs: a new EKS cluster, or the cluster of the Kubernetes provider's settings. */
+export const CLUSTER_KINDS = ["eks", "existing"] as const;
+export type ClusterKind = (typeof CLUSTER_KINDS)[number];
+
+/** Service types of the ingress gateway. */
+export const GATEWAY_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;
+
 /** How the Istio ingress gateway's Service is exposed on AWS. */
 export const LOAD_BALANCER_TYPES = ["nlb", "clb"] as const;
 export type LoadBalancerType = (typeof LOAD_BALANCER_TYPES)[number];
@@ -89,6 +96,17 @@ export const CONFIG_KEYS = {
         default: "permissive",
         description: `Mutual TLS in the app namespace: ${MTLS_MODES.join(" | ")}.`,
     },
+    cluster: {
+        type: "string",
+        default: "eks",
+        description:
+            "Where the mesh runs: eks (a new EKS cluster) | existing (the cluster of kubernetes:kubeconfig / kubernetes:context, or KUBECONFIG).",
+    },
+    gatewayServiceType: {
+        type: "string",
+        default: "LoadBalancer",
+        description: `Service type of the ingress gateway: ${GATEWAY_SERVICE_TYPES.join(" | ")} (for clusters without load balancers).`,
+    },
     kubernetesVersion: {
         type: "string",
         default: "1.35",
@@ -148,6 +166,15 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/** Settings without a default that only the EKS cluster uses. */
+const EKS_ONLY_KEYS: ConfigKey[] = [
+    "sshPublicKey",
+    "vpcId",
+    "publicSubnetIds",
+    "privateSubnetIds",
+    "adminPrincipalArns",
+];
+
 /** An existing VPC to build the cluster in. */
 export interface ExistingVpc {
     vpcId: string;
@@ -157,6 +184,9 @@ export interface ExistingVpc {
 
 /** The validated stack settings. */
 export interface StackConfig {
+    /** Where the mesh runs; the EKS settings below apply to `eks` only. */
+    cluster: ClusterKind;
+    gatewayServiceType: (typeof GATEWAY_SERVICE_TYPES)[number];
     /** The routing mode and the traffic options: what ReviewsRouting builds. */
     traffic: TrafficOptions;
     kubernetesVersion: string;
@@ -200,7 +230,10 @@ class Reader {
     }
 
     bad(key: ConfigKey, value: string, allowed: string): void {
-        this.problems.push(`${key} = ${JSON.stringify(value)}: ${allowed}`);
+        // Echo only the start of an SSH key: a private key pasted by mistake must not land in logs.
+        const shown =
+            key === "sshPublicKey" && value.length > 24 ? `${value.slice(0, 24)}...` : value;
+        this.problems.push(`${key} = ${JSON.stringify(shown)}: ${allowed}`);
     }
 
     /** A value that must match `pattern`; `allowed` says what matches. */
@@ -356,6 +389,19 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const reviewsTimeout = duration("reviewsTimeout");
     const mtls = r.oneOf("mtls", MTLS_MODES);
 
+    const cluster = r.oneOf("cluster", CLUSTER_KINDS);
+    const gatewayServiceType = r.oneOf("gatewayServiceType", GATEWAY_SERVICE_TYPES);
+    if (cluster === "existing") {
+        // Settings that only shape the EKS cluster would be silently ignored: say so instead.
+        // (Keys with defaults cannot be told apart from their defaults, so only these are checked.)
+        for (const key of EKS_ONLY_KEYS) {
+            const v = r.value(key);
+            if (v !== undefined) {
+                r.bad(key, v, "applies to cluster eks only; unset it (cluster is existing)");
+            }
+        }
+    }
+
     const kubernetesVersion = r.matching(
         "kubernetesVersion",
         /^1\.\d{1,2}$/,
@@ -380,10 +426,9 @@ export function parseConfig(raw: RawConfig): StackConfig {
 
     const sshPublicKey = r.value("sshPublicKey");
     if (sshPublicKey !== undefined && !isValidSshPublicKey(sshPublicKey)) {
-        // Echo only the start: a private key pasted by mistake must not land in logs.
         r.bad(
             "sshPublicKey",
-            sshPublicKey.length > 24 ? `${sshPublicKey.slice(0, 24)}...` : sshPublicKey,
+            sshPublicKey,
             `expected one OpenSSH public key line of type ${SSH_KEY_TYPES.join(" or ")} (the contents of a .pub file)`,
         );
     }
@@ -452,6 +497,8 @@ export function parseConfig(raw: RawConfig): StackConfig {
         throw new ConfigError(r.problems);
     }
     return {
+        cluster,
+        gatewayServiceType,
         traffic: {
             mode: routingValue as RoutingMode,
             canaryWeight,
@@ -486,6 +533,20 @@ export function rawStackConfig(): RawConfig {
         }
     }
     return raw;
+}
+
+/**
+ * The Kubernetes provider's own settings (`kubernetes:kubeconfig`, `kubernetes:context`), which
+ * an explicit provider does not read by itself; unset ones fall back to KUBECONFIG.
+ */
+export function kubernetesProviderConfig(): { kubeconfig?: string; context?: string } {
+    const k8s = new pulumi.Config("kubernetes");
+    const kubeconfig = k8s.get("kubeconfig");
+    const context = k8s.get("context");
+    return {
+        ...(kubeconfig === undefined ? {} : { kubeconfig }),
+        ...(context === undefined ? {} : { context }),
+    };
 }
 
 /** Reads and validates the current stack's settings. @throws ConfigError */

@@ -34,6 +34,8 @@ const withMode = (mode: RoutingMode): StackConfig => ({
 });
 
 const DEFAULTS: StackConfig = {
+    cluster: "eks",
+    gatewayServiceType: "LoadBalancer",
     traffic: TRAFFIC_DEFAULTS,
     kubernetesVersion: "1.35",
     nodeInstanceType: "m5.large",
@@ -118,6 +120,8 @@ const BAD_VALUES: [ConfigKey, string[], string][] = [
     ["ratingsAbortStatus", ["200", "600", "5xx"], "expected a whole number from 400 to 599"],
     ["reviewsTimeout", ["half a second", ".5s", "0ms"], DURATION_RULE],
     ["mtls", ["STRICT", "disable"], "expected one of permissive | strict"],
+    ["cluster", ["kind", "EKS"], "expected one of eks | existing"],
+    ["gatewayServiceType", ["nodeport", "ClusterIP"], "expected one of LoadBalancer | NodePort"],
     ["kubernetesVersion", ["1.35.1", "latest"], 'expected MAJOR.MINOR, e.g. "1.35"'],
     ["nodeInstanceType", ["M5 large"], 'expected an EC2 instance type such as "m5.large"'],
     ["sshPublicKey", ["not a key", `${ED25519_TYPE} ${ED25519_BODY.slice(0, 40)} a@b`], SSH_RULE],
@@ -132,7 +136,7 @@ const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
 const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
 
 const UNKNOWN_ROUTNG =
-    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
+    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
 
 /** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
 function assertConfigError(run: () => unknown, problems: string[]): void {
@@ -176,6 +180,32 @@ describe("parseConfig", () => {
         for (const routing of ROUTING_MODE_NAMES) {
             const raw = { routing: ` ${routing}\n` };
             assert.deepStrictEqual(parseConfig(raw), withMode(routing));
+        }
+    });
+
+    it("parses an existing cluster behind a NodePort gateway", () => {
+        assert.deepStrictEqual(
+            parseConfig({ cluster: "existing", gatewayServiceType: "NodePort" }),
+            { ...DEFAULTS, cluster: "existing", gatewayServiceType: "NodePort" },
+        );
+    });
+
+    it("refuses EKS-only settings on an existing cluster, rather than ignore them", () => {
+        const eksOnly = {
+            sshPublicKey: ED25519,
+            vpcId: VPC,
+            publicSubnetIds: SUBNET_A,
+            privateSubnetIds: `${SUBNET_A},${SUBNET_B}`,
+            adminPrincipalArns: ADMIN_ROLE,
+        };
+        for (const [key, value] of Object.entries(eksOnly)) {
+            const shown = key === "sshPublicKey" ? `${value.slice(0, 24)}...` : value;
+            const problem = `${key} = ${JSON.stringify(shown)}: applies to cluster eks only; unset it (cluster is existing)`;
+            assert.throws(
+                () => parseConfig({ cluster: "existing", [key]: value }),
+                (err: unknown) => err instanceof ConfigError && err.problems[0] === problem,
+                key,
+            );
         }
     });
 

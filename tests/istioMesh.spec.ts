@@ -22,7 +22,12 @@ function chartInputs(inputs: Record<string, unknown>) {
 function build(args: Partial<IstioMeshArgs> = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        return new IstioMesh("mesh", { provider, version: "1.30.5", ...args });
+        return new IstioMesh("mesh", {
+            provider,
+            version: "1.30.5",
+            loadBalancerType: "nlb",
+            ...args,
+        });
     });
 }
 
@@ -90,9 +95,33 @@ describe("IstioMesh", () => {
         ]);
     });
 
-    it("asks for a Classic Load Balancer when told to", async () => {
-        const run = await build({ loadBalancerType: "clb" });
-        assert.deepEqual(run.named("mesh-gateway").inputs.values.service.annotations, {});
+    it("asks for a Classic Load Balancer when told to, and for no particular one when not told", async () => {
+        const clb = await build({ loadBalancerType: "clb" });
+        assert.deepEqual(clb.named("mesh-gateway").inputs.values.service.annotations, {});
+        const any = await build({ loadBalancerType: undefined });
+        assert.deepEqual(any.named("mesh-gateway").inputs.values.service, {
+            type: "LoadBalancer",
+            ports: GATEWAY_PORTS,
+            annotations: {},
+        });
+    });
+
+    it("exposes a NodePort gateway through kubectl port-forward, reading no load balancer", async () => {
+        const run = await build({ serviceType: "NodePort" });
+        assert.deepEqual(run.named("mesh-gateway").inputs.values.service, {
+            type: "NodePort",
+            ports: GATEWAY_PORTS,
+            annotations: {},
+        });
+        assert.equal(run.has("mesh-gateway-service"), false);
+        const mesh = run.result;
+        assert.equal(
+            mesh.portForwardCommand,
+            "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80",
+        );
+        assert.equal(await valueOf(mesh.ingressHost), "localhost");
+        assert.equal(await valueOf(mesh.ingressPort), 8080);
+        assert.equal((await build()).result.portForwardCommand, undefined);
     });
 
     it("reads the gateway Service after the release, and exposes its load balancer's host and port", async () => {

@@ -1,4 +1,5 @@
 import * as assert from "assert/strict";
+import * as path from "path";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -141,10 +142,12 @@ describe("the program", () => {
                     "ingressHost",
                     "ingressPort",
                     "kubeconfig",
+                    "portForwardCommand",
                     "productPageUrl",
                     "reviewsExpectation",
                     "routingMode",
                 ]);
+                assert.equal(out.portForwardCommand, undefined);
                 assert.equal(await valueOf(out.clusterName), MOCK.clusterName);
                 assert.equal(await valueOf(out.kubeconfig), MOCK.kubeconfigJson);
                 assert.equal(await pulumi.isSecret(out.kubeconfig), true);
@@ -158,6 +161,95 @@ describe("the program", () => {
             });
         });
     }
+
+    describe("on an existing cluster", () => {
+        for (const mode of ROUTING_MODE_NAMES) {
+            it(`routing ${mode}: no AWS resource, everything through the configured provider`, async () => {
+                const run = await deployed({ cluster: "existing", routing: mode });
+                assert.deepEqual(
+                    run.resources.filter((r) =>
+                        /^(aws|eks|pulumi:providers:(aws|eks))/.test(r.type),
+                    ),
+                    [],
+                );
+                assert.equal(run.has("dev"), false, "no EksCluster component");
+                const provider = run.named("existing-cluster");
+                assert.equal(provider.type, "pulumi:providers:kubernetes");
+                const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+                assert.equal(kube.length, mode === "round-robin" ? 31 : 32);
+                for (const r of kube) {
+                    assert.equal(run.providerName(r), "existing-cluster", `${r.type} ${r.name}`);
+                }
+                // The mesh, app and routing are exactly those of an EKS stack, but for the AWS
+                // load balancer annotation.
+                const onEks = byName(await deployed({ routing: mode }));
+                for (const r of kube) {
+                    const expected = structuredClone(onEks.get(r.name)!.inputs);
+                    if (r.name === "istio-gateway") {
+                        expected.values.service.annotations = {};
+                    }
+                    assert.deepEqual(r.inputs, expected, r.name);
+                }
+                assert.equal(await valueOf(run.result.routingMode), mode);
+            });
+        }
+
+        it("uses the Kubernetes provider's own settings, or KUBECONFIG when there are none", async () => {
+            const plain = await deployed({ cluster: "existing", routing: "round-robin" });
+            assert.deepEqual(plain.named("existing-cluster").inputs, {});
+            const run = await deploy({
+                cluster: "existing",
+                "kubernetes:context": "kind-istio",
+                "kubernetes:kubeconfig": "/home/me/.kube/lab",
+            });
+            assert.deepEqual(run.named("existing-cluster").inputs, {
+                context: "kind-istio",
+                kubeconfig: "/home/me/.kube/lab",
+            });
+        });
+
+        it("exports the product page and routing, but no cluster name or kubeconfig", async () => {
+            const run = await deployed({ cluster: "existing", routing: "round-robin" });
+            const out = run.result;
+            assert.equal(out.clusterName, undefined);
+            assert.equal(out.kubeconfig, undefined);
+            assert.equal(
+                await valueOf(out.productPageUrl),
+                `http://${MOCK.ingressHostname}:80/productpage`,
+            );
+            assert.equal(await valueOf(out.routingMode), "round-robin");
+        });
+
+        it("with a NodePort gateway: the product page through kubectl port-forward", async () => {
+            const run = await deploy({ cluster: "existing", gatewayServiceType: "NodePort" });
+            assert.equal(run.named("istio-gateway").inputs.values.service.type, "NodePort");
+            assert.equal(run.has("istio-gateway-service"), false);
+            const out = run.result;
+            assert.equal(
+                out.portForwardCommand,
+                "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80",
+            );
+            assert.equal(await valueOf(out.productPageUrl), "http://localhost:8080/productpage");
+        });
+
+        it("never loads the AWS packages", async () => {
+            const aws = (key: string) =>
+                /node_modules[\\/]@pulumi[\\/](aws|eks)[\\/]/.test(key) ||
+                key.endsWith(`components${path.sep}eksCluster.ts`);
+            // Set the loaded copies aside, run, check nothing loaded them again, put them back.
+            const saved = Object.entries(require.cache).filter(([key]) => aws(key));
+            assert.ok(saved.length > 0, "the AWS packages were loaded by earlier tests");
+            for (const [key] of saved) {
+                delete require.cache[key];
+            }
+            try {
+                await deploy({ cluster: "existing" });
+                assert.deepEqual(Object.keys(require.cache).filter(aws), []);
+            } finally {
+                Object.assign(require.cache, Object.fromEntries(saved));
+            }
+        });
+    });
 
     it("passes the stack settings down to the components", async () => {
         const run = await deploy({
@@ -274,6 +366,12 @@ describe("the program", () => {
             ],
             ["reviewsTimeout", "soon", /reviewsTimeout = "soon": expected an Istio duration/],
             ["mtls", "off", /mtls = "off": expected one of permissive \| strict/],
+            ["cluster", "kind", /cluster = "kind": expected one of eks \| existing/],
+            [
+                "gatewayServiceType",
+                "Ingress",
+                /gatewayServiceType = "Ingress": expected one of LoadBalancer \| NodePort/,
+            ],
             ["kubernetesVersion", "1.35.0", /kubernetesVersion = "1.35.0": expected MAJOR.MINOR/],
             [
                 "nodeInstanceType",
