@@ -279,25 +279,36 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const publicSubnets = PUBLIC_SUBNET_CIDRS.map((cidrBlock, i) => {
-            const subnet = new aws.ec2.Subnet(
-                `${name}-public-${i}`,
-                {
-                    vpcId: vpc.id,
-                    cidrBlock,
-                    availabilityZone: zone(i),
-                    mapPublicIpOnLaunch: true,
-                    // Where Kubernetes puts internet-facing load balancers (the ingress gateway).
-                    tags: { ...named(`public-${i}`), "kubernetes.io/role/elb": "1" },
-                },
-                { parent: this },
-            );
-            new aws.ec2.RouteTableAssociation(
-                `${name}-public-${i}-routes`,
-                { subnetId: subnet.id, routeTableId: publicRoutes.id },
-                { parent: this },
-            );
-            return subnet;
+        /** One subnet per zone, each routed through `routes`. */
+        const subnetTier = (
+            tier: "public" | "private",
+            cidrs: string[],
+            routes: aws.ec2.RouteTable,
+            extra: Partial<aws.ec2.SubnetArgs> & { tags: Record<string, string> },
+        ) =>
+            cidrs.map((cidrBlock, i) => {
+                const subnet = new aws.ec2.Subnet(
+                    `${name}-${tier}-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock,
+                        availabilityZone: zone(i),
+                        ...extra,
+                        tags: { ...named(`${tier}-${i}`), ...extra.tags },
+                    },
+                    { parent: this },
+                );
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-${tier}-${i}-routes`,
+                    { subnetId: subnet.id, routeTableId: routes.id },
+                    { parent: this },
+                );
+                return subnet;
+            });
+        const publicSubnets = subnetTier("public", PUBLIC_SUBNET_CIDRS, publicRoutes, {
+            mapPublicIpOnLaunch: true,
+            // Where Kubernetes puts internet-facing load balancers (the ingress gateway).
+            tags: { "kubernetes.io/role/elb": "1" },
         });
         const natIp = new aws.ec2.Eip(
             `${name}-nat-ip`,
@@ -319,23 +330,8 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const privateSubnets = PRIVATE_SUBNET_CIDRS.map((cidrBlock, i) => {
-            const subnet = new aws.ec2.Subnet(
-                `${name}-private-${i}`,
-                {
-                    vpcId: vpc.id,
-                    cidrBlock,
-                    availabilityZone: zone(i),
-                    tags: { ...named(`private-${i}`), "kubernetes.io/role/internal-elb": "1" },
-                },
-                { parent: this },
-            );
-            new aws.ec2.RouteTableAssociation(
-                `${name}-private-${i}-routes`,
-                { subnetId: subnet.id, routeTableId: privateRoutes.id },
-                { parent: this },
-            );
-            return subnet;
+        const privateSubnets = subnetTier("private", PRIVATE_SUBNET_CIDRS, privateRoutes, {
+            tags: { "kubernetes.io/role/internal-elb": "1" },
         });
         return {
             vpcId: vpc.id,
