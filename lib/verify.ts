@@ -1,0 +1,508 @@
+/**
+ * The pure half of `npm run verify`: reading a product page's reviews version off its HTML,
+ * counting what each reader saw, judging the counts against the stack's expectation, and
+ * parsing the command's arguments. scripts/verify.ts does the requests and the printing.
+ */
+import {
+    defaultTrafficOptions,
+    ERROR_OUTCOME,
+    ExpectedShares,
+    expectedShares,
+    isRoutingMode,
+    Reader,
+    READERS,
+    ROUTING_MODE_NAMES,
+    RoutingMode,
+} from "./routing";
+
+/** The reviews version that shows no rating stars at all (it never calls ratings). */
+export const NO_STARS_VERSION = "v1";
+
+/** The reviews version each star colour stands for. */
+export const STAR_COLOURS: Readonly<Record<string, string>> = { black: "v2", red: "v3" };
+
+/** What an outcome looks like on the page, for tables and messages. */
+export const OUTCOME_LABELS: Readonly<Record<string, string>> = {
+    v1: "v1 (no stars)",
+    v2: "v2 (black stars)",
+    v3: "v3 (red stars)",
+    [ERROR_OUTCOME]: "error",
+};
+
+/** What one product page showed: a reviews version, or an error and a short reason for it. */
+export interface PageOutcome {
+    /** A reviews version ("v1", "v2", "v3") or {@link ERROR_OUTCOME}. */
+    readonly outcome: string;
+    /** For errors: what went wrong, short enough to count by (e.g. "HTTP 503"). */
+    readonly reason?: string;
+}
+
+/** The error outcome with a reason. */
+export function errorOutcome(reason: string): PageOutcome {
+    return { outcome: ERROR_OUTCOME, reason };
+}
+
+/** Reasons of the errors the page itself reports (the app is up, a service behind it is not). */
+export const PAGE_ERRORS = {
+    reviewsUnavailable: "reviews unavailable (Error fetching product reviews)",
+    ratingsUnavailable: "ratings unavailable (Ratings service is currently unavailable)",
+    noReviewsSection: "no reviews section on the page",
+    notSignedIn: "page not signed in (session cookie lost?)",
+} as const;
+
+// The reviews part of the page starts at its heading; everything before it (the details, whose
+// own error message is red too) is not looked at. Both the Tailwind and the older Bootstrap
+// templates use this heading and these messages.
+const REVIEWS_HEADING = />\s*Book Reviews\s*</i;
+const REVIEWS_ERROR = /Error fetching product reviews/i;
+const RATINGS_ERROR = /Ratings service is currently unavailable/i;
+
+// A star block, matched as the element that holds the stars rather than by colour alone:
+// `text-red-500` also styles the error messages, but there it is on a <p> holding text.
+// Current images: <div class="flex gap-x-1 text-COLOUR-500"> whose first child is a star <svg>.
+const TAILWIND_STARS = /<div\b[^>]*\bclass="([^"]*)"[^>]*>\s*<svg\b/gi;
+const TAILWIND_COLOUR = /(?:^|\s)text-([a-z]+)-500(?:\s|$)/;
+// Older images: <font color="COLOUR"> around glyphicon star spans (maybe after a comment).
+const GLYPHICON_STARS =
+    /<font\b[^>]*\bcolor="([^"]*)"[^>]*>(?:\s|<!--[\s\S]*?-->)*<span\b[^>]*\bglyphicon-star\b/gi;
+
+/** The colours of the star blocks in a piece of HTML, in order of appearance. */
+export function starColours(html: string): string[] {
+    const colours: string[] = [];
+    for (const m of html.matchAll(TAILWIND_STARS)) {
+        const classes = m[1].split(/\s+/);
+        const colour = TAILWIND_COLOUR.exec(m[1]);
+        if (classes.includes("gap-x-1") && colour !== null) {
+            colours.push(colour[1]);
+        }
+    }
+    for (const m of html.matchAll(GLYPHICON_STARS)) {
+        colours.push(m[1].trim().toLowerCase());
+    }
+    return colours;
+}
+
+/**
+ * The reviews version a product page shows: v1 has reviews without rating stars, v2 black
+ * stars, v3 red stars. The page's own error messages (reviews or ratings unavailable), a page
+ * without a reviews section, and stars of another or of mixed colours are errors.
+ */
+export function classifyPage(html: string): PageOutcome {
+    const heading = REVIEWS_HEADING.exec(html);
+    if (heading === null) {
+        return errorOutcome(
+            REVIEWS_ERROR.test(html)
+                ? PAGE_ERRORS.reviewsUnavailable
+                : PAGE_ERRORS.noReviewsSection,
+        );
+    }
+    const reviews = html.slice(heading.index);
+    const colours = [...new Set(starColours(reviews))];
+    if (colours.length === 0) {
+        // v2 and v3 show this instead of stars when ratings fails; v1 never asks for ratings.
+        return RATINGS_ERROR.test(reviews)
+            ? errorOutcome(PAGE_ERRORS.ratingsUnavailable)
+            : { outcome: NO_STARS_VERSION };
+    }
+    const versions = [...new Set(colours.map((c) => STAR_COLOURS[c]))];
+    if (versions.length !== 1 || versions[0] === undefined) {
+        return errorOutcome(`stars coloured ${colours.join(" and ")}`);
+    }
+    return { outcome: versions[0] };
+}
+
+/** Whether the page is of a signed-in reader: both templates then offer a sign-out link. */
+export function isSignedIn(html: string): boolean {
+    return /<a\b[^>]*\bhref="\/?logout"/i.test(html);
+}
+
+/** What one reader saw in one round: pages by outcome, and errors by reason. */
+export interface ReaderTally {
+    readonly counts: Record<string, number>;
+    readonly errors: Record<string, number>;
+}
+
+/** What every reader saw in one round. */
+export type Tally = Record<Reader, ReaderTally>;
+
+/** The outcomes of an expectation, in table order: versions by name, then error. */
+export function outcomesOf(expectation: ExpectedShares): string[] {
+    const all = new Set(READERS.flatMap((r) => Object.keys(expectation[r])));
+    all.delete(ERROR_OUTCOME);
+    return [...[...all].sort(), ERROR_OUTCOME];
+}
+
+/** A tally with every outcome at zero. */
+export function newTally(outcomes: readonly string[]): Tally {
+    const empty = (): ReaderTally => ({
+        counts: Object.fromEntries(outcomes.map((o) => [o, 0])),
+        errors: {},
+    });
+    return { anonymous: empty(), jason: empty() };
+}
+
+/** Counts one page of a reader. */
+export function record(tally: Tally, reader: Reader, page: PageOutcome): void {
+    const t = tally[reader];
+    t.counts[page.outcome] = (t.counts[page.outcome] ?? 0) + 1;
+    if (page.outcome === ERROR_OUTCOME) {
+        const reason = page.reason ?? "unknown";
+        t.errors[reason] = (t.errors[reason] ?? 0) + 1;
+    }
+}
+
+/**
+ * How many standard deviations an observed share may stray from its expected share. With N
+ * pages, the observed share of an outcome with probability p is binomial, with standard
+ * deviation sqrt(p(1-p)/N); four of them are crossed by chance about 6e-5 of the time (normal
+ * approximation, two-sided), so a correct routing is almost never called wrong, while every
+ * mode still differs from every other in some outcome by far more (see README).
+ */
+export const TOLERANCE_SIGMAS = 4;
+
+/** The largest distance |observed - p| accepted for a share p seen over n pages. */
+export function tolerance(p: number, n: number, sigmas = TOLERANCE_SIGMAS): number {
+    return sigmas * Math.sqrt((p * (1 - p)) / n);
+}
+
+/** The result of judging a round. */
+export interface Verdict {
+    readonly holds: boolean;
+    /** Why not, one line per reader and outcome that is off. */
+    readonly problems: string[];
+}
+
+// Shares are sums of fractions such as 1/3: compare with a little slack.
+const EPSILON = 1e-9;
+
+/** A share as a percentage: "10%", "33.3%", "2.5%". */
+export function formatShare(p: number): string {
+    return `${Number((p * 100).toFixed(1))}%`;
+}
+
+function label(outcome: string): string {
+    return OUTCOME_LABELS[outcome] ?? outcome;
+}
+
+/**
+ * Whether the counts match the expectation, per reader and outcome: an outcome with share 0
+ * must never appear; an outcome with share 1 must be every page; any other share must be seen
+ * at least once and its observed share must lie within {@link tolerance} of it.
+ */
+export function judge(
+    counts: Record<Reader, Record<string, number>>,
+    expectation: ExpectedShares,
+    sigmas = TOLERANCE_SIGMAS,
+): Verdict {
+    const problems: string[] = [];
+    for (const reader of READERS) {
+        const seen = counts[reader];
+        const expected = expectation[reader];
+        const total = Object.values(seen).reduce((a, b) => a + b, 0);
+        if (total === 0) {
+            problems.push(`${reader}: no pages`);
+            continue;
+        }
+        const outcomes = [...new Set([...Object.keys(expected), ...Object.keys(seen)])];
+        const share = (outcome: string) => expected[outcome] ?? 0;
+        // One outcome on every page: a single line names it and everything seen instead (each
+        // of those has share 0, so would only repeat the same fact).
+        const only = outcomes.find((o) => share(o) > 1 - EPSILON);
+        if (only !== undefined) {
+            const n = seen[only] ?? 0;
+            if (n < total) {
+                const instead = outcomes
+                    .filter((o) => o !== only && (seen[o] ?? 0) > 0)
+                    .map((o) => `${label(o)} on ${seen[o]}`)
+                    .join(", ");
+                problems.push(
+                    `${reader}: ${label(only)} expected on every page, seen on ${n} of ${total}; ` +
+                        `instead: ${instead}`,
+                );
+            }
+            continue;
+        }
+        for (const outcome of outcomes) {
+            const p = share(outcome);
+            const n = seen[outcome] ?? 0;
+            const what = `${reader}: ${label(outcome)}`;
+            if (p < EPSILON) {
+                if (n > 0) {
+                    problems.push(`${what} on ${n} of ${total} pages; expected none`);
+                }
+            } else if (n === 0) {
+                problems.push(`${what} never seen in ${total} pages; expected ${formatShare(p)}`);
+            } else {
+                const observed = n / total;
+                const allowed = tolerance(p, total, sigmas);
+                if (Math.abs(observed - p) > allowed + EPSILON) {
+                    problems.push(
+                        `${what} on ${n} of ${total} pages (${formatShare(observed)}); ` +
+                            `expected ${formatShare(p)} ± ${formatShare(allowed)}`,
+                    );
+                }
+            }
+        }
+    }
+    return { holds: problems.length === 0, problems };
+}
+
+/**
+ * Reads the stack output `reviewsExpectation` (or anything claiming to be an expectation):
+ * for each reader, outcomes mapped to shares from 0 to 1 that add up to 1.
+ *
+ * @throws Error saying what is wrong with the value.
+ */
+export function parseExpectation(value: unknown, source = "reviewsExpectation"): ExpectedShares {
+    const isRecord = (v: unknown): v is Record<string, unknown> =>
+        typeof v === "object" && v !== null && !Array.isArray(v);
+    if (!isRecord(value)) {
+        throw new Error(`${source}: expected an object with ${READERS.join(" and ")}`);
+    }
+    const result: Partial<ExpectedShares> = {};
+    for (const reader of READERS) {
+        const shares = value[reader];
+        if (!isRecord(shares) || Object.keys(shares).length === 0) {
+            throw new Error(`${source}.${reader}: expected outcomes mapped to shares`);
+        }
+        let sum = 0;
+        for (const [outcome, share] of Object.entries(shares)) {
+            if (typeof share !== "number" || !(share >= 0 && share <= 1)) {
+                throw new Error(
+                    `${source}.${reader}.${outcome} is ${JSON.stringify(share)}: expected a share from 0 to 1`,
+                );
+            }
+            sum += share;
+        }
+        if (Math.abs(sum - 1) > 1e-6) {
+            throw new Error(`${source}.${reader}: shares add up to ${sum}, expected 1`);
+        }
+        result[reader] = shares as Record<string, number>;
+    }
+    return result as ExpectedShares;
+}
+
+/** What each reader should see in a routing mode, as a stack with only that mode would export. */
+export function expectationForMode(
+    mode: RoutingMode,
+    canaryWeight: number | undefined,
+    reviewsVersions: readonly string[],
+): ExpectedShares {
+    const options = defaultTrafficOptions(mode);
+    return expectedShares(
+        { ...options, canaryWeight: canaryWeight ?? options.canaryWeight },
+        reviewsVersions,
+    );
+}
+
+/** The settings of one `npm run verify`. */
+export interface VerifyArgs {
+    /** The product page; from the stack output productPageUrl when absent. */
+    readonly url?: string;
+    /** A routing mode to expect; from the stack output reviewsExpectation when absent. */
+    readonly expect?: RoutingMode;
+    /** The canary's percent with `expect` canary; the stack default when absent. */
+    readonly canaryWeight?: number;
+    /** Pages per reader per round. */
+    readonly requests: number;
+    /** Requests in flight at once. */
+    readonly concurrency: number;
+    /** Seconds to wait for one answer. */
+    readonly timeoutSeconds: number;
+    /** Seconds to keep trying rounds until the routing holds; 0 for one round. */
+    readonly waitSeconds: number;
+    /** Print JSON instead of the table. */
+    readonly json: boolean;
+    readonly help: boolean;
+}
+
+/**
+ * Pages per reader by default. Every mode differs from every other in some outcome that one
+ * expects and the other never shows; the rarest such outcome is the default canary's 10% share,
+ * missed in all of 100 pages with probability 0.9^100 ≈ 3e-5. 200 pages take a few seconds.
+ */
+export const DEFAULT_REQUESTS = 100;
+
+/** Requests in flight at once by default: quick, and gentle on two small nodes. */
+export const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * Seconds to wait for one page by default: above productpage's own give-up on reviews (3 s,
+ * tried twice, so about 6 s under a ratings delay), so such pages are read, not timed out.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** A mistake in the command line: the command prints it and exits with status 2. */
+export class UsageError extends Error {}
+
+/** The options `npm run verify` takes, with their argument, for help and error messages. */
+export const VERIFY_OPTIONS = {
+    "--url": "<url>",
+    "--expect": "<mode>",
+    "--canary-weight": "<percent>",
+    "--requests": "<n>",
+    "--concurrency": "<n>",
+    "--timeout": "<seconds>",
+    "--wait": "<seconds>",
+    "--json": "",
+    "--help": "",
+} as const;
+
+type OptionName = keyof typeof VERIFY_OPTIONS;
+
+function wholeNumber(option: string, text: string, min: number, max: number): number {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+        throw new UsageError(`${option} "${text}": expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+}
+
+function seconds(option: string, text: string, allowZero: boolean, max: number): number {
+    const n = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || n > max || (!allowZero && n === 0)) {
+        throw new UsageError(
+            `${option} "${text}": expected seconds, ${allowZero ? "from 0" : "more than 0"} up to ${max}`,
+        );
+    }
+    return n;
+}
+
+/**
+ * Parses `npm run verify` arguments: `--name value` or `--name=value`.
+ *
+ * @throws UsageError naming the option, the value and what is allowed.
+ */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
+    const given: Partial<Record<OptionName, string>> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const eq = arg.indexOf("=");
+        const name = eq > 0 ? arg.slice(0, eq) : arg;
+        if (!Object.prototype.hasOwnProperty.call(VERIFY_OPTIONS, name)) {
+            throw new UsageError(
+                name.startsWith("-")
+                    ? `unknown option ${name}; expected one of ${Object.keys(VERIFY_OPTIONS).join(", ")}`
+                    : `unexpected argument "${arg}"; options take the form --name value`,
+            );
+        }
+        const option = name as OptionName;
+        if (VERIFY_OPTIONS[option] === "") {
+            if (eq > 0) {
+                throw new UsageError(`${option} takes no value`);
+            }
+            given[option] = "";
+        } else if (eq > 0) {
+            given[option] = arg.slice(eq + 1);
+        } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
+            given[option] = argv[++i];
+        } else {
+            throw new UsageError(`${option} needs a value: ${option} ${VERIFY_OPTIONS[option]}`);
+        }
+    }
+
+    let url: string | undefined;
+    if (given["--url"] !== undefined) {
+        url = given["--url"];
+        let parsed: URL | undefined;
+        try {
+            parsed = new URL(url);
+        } catch {
+            parsed = undefined;
+        }
+        if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol)) {
+            throw new UsageError(`--url "${url}": expected an http:// or https:// address`);
+        }
+    }
+    let expect: RoutingMode | undefined;
+    if (given["--expect"] !== undefined) {
+        const mode = given["--expect"];
+        if (!isRoutingMode(mode)) {
+            throw new UsageError(
+                `--expect "${mode}": expected a routing mode, one of ${ROUTING_MODE_NAMES.join(", ")}`,
+            );
+        }
+        expect = mode;
+    }
+    let canaryWeight: number | undefined;
+    if (given["--canary-weight"] !== undefined) {
+        canaryWeight = wholeNumber("--canary-weight", given["--canary-weight"], 0, 100);
+        if (expect !== "canary") {
+            throw new UsageError(
+                "--canary-weight goes with --expect canary (the stack's own expectation has its weight)",
+            );
+        }
+    }
+    const number = (option: OptionName, parse: (text: string) => number, fallback: number) =>
+        given[option] === undefined ? fallback : parse(given[option]);
+    return {
+        url,
+        expect,
+        canaryWeight,
+        requests: number(
+            "--requests",
+            (t) => wholeNumber("--requests", t, 1, 10000),
+            DEFAULT_REQUESTS,
+        ),
+        concurrency: number(
+            "--concurrency",
+            (t) => wholeNumber("--concurrency", t, 1, 100),
+            DEFAULT_CONCURRENCY,
+        ),
+        timeoutSeconds: number(
+            "--timeout",
+            (t) => seconds("--timeout", t, false, 600),
+            DEFAULT_TIMEOUT_SECONDS,
+        ),
+        waitSeconds: number("--wait", (t) => seconds("--wait", t, true, 3600), 0),
+        json: given["--json"] !== undefined,
+        help: given["--help"] !== undefined,
+    };
+}
+
+/** Seconds for people: "0.4 s", "3 s", "12 s". */
+export function formatSeconds(s: number): string {
+    return `${s < 10 ? Number(s.toFixed(1)) : Math.round(s)} s`;
+}
+
+function pad(cells: string[][]): string {
+    const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
+    return cells
+        .map((row) =>
+            row
+                .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
+/**
+ * The round's table: pages per reader and outcome, the expected shares beside them, then each
+ * reader's errors by reason.
+ */
+export function renderTally(tally: Tally, expectation: ExpectedShares): string {
+    const outcomes = [
+        ...new Set([
+            ...outcomesOf(expectation),
+            ...READERS.flatMap((r) => Object.keys(tally[r].counts)),
+        ]),
+    ];
+    const counts = pad([
+        ["pages", ...outcomes],
+        ...READERS.map((r) => [r, ...outcomes.map((o) => String(tally[r].counts[o] ?? 0))]),
+    ]);
+    const expected = pad([
+        ["expected", ...outcomes],
+        ...READERS.map((r) => [r, ...outcomes.map((o) => formatShare(expectation[r][o] ?? 0))]),
+    ]);
+    const errors = READERS.filter((r) => Object.keys(tally[r].errors).length > 0).map(
+        (r) =>
+            `errors of ${r}: ` +
+            Object.entries(tally[r].errors)
+                .sort(([, a], [, b]) => b - a)
+                .map(([reason, n]) => `${n} × ${reason}`)
+                .join(", "),
+    );
+    return [counts, "", expected, ...(errors.length > 0 ? ["", ...errors] : [])].join("\n");
+}
