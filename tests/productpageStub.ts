@@ -1,8 +1,11 @@
 /**
  * A stand-in for Bookinfo's productpage, for testing `npm run verify` without a cluster: pages
  * in the markup of current (Tailwind) and older (Bootstrap glyphicon) images, written from what
- * their templates render.
+ * their templates render, and an HTTP server on 127.0.0.1 that answers `/productpage` by a
+ * scripted rule and signs users in at `POST /login` with a session cookie, as the app does.
  */
+import * as http from "http";
+import { AddressInfo } from "net";
 
 /** What a page shows in place of the reviews. */
 export type ReviewsShown =
@@ -142,4 +145,150 @@ export function productPage(shown: ReviewsShown, options: PageOptions = {}): str
     return options.style === "glyphicon"
         ? glyphiconPage(shown, options)
         : tailwindPage(shown, options);
+}
+
+/** How the stub answers one request for the product page. */
+export type Answer =
+    | ReviewsShown
+    | { readonly status: number }
+    /** Waits before answering (the client may give up first). */
+    | { readonly delayMs: number; readonly then: Answer };
+
+/** What the stub knows about a request for the product page. */
+export interface PageRequest {
+    /** 0 for the first product page the stub serves, and so on. */
+    readonly index: number;
+    /** The user signed in by the request's session cookie, if any. */
+    readonly user?: string;
+}
+
+/** Decides each answer. */
+export type Rule = (request: PageRequest) => Answer;
+
+/** Anonymous readers get one answer, signed-in users another. */
+export function byUser(anonymous: Answer, signedIn: Answer): Rule {
+    return ({ user }) => (user === undefined ? anonymous : signedIn);
+}
+
+/**
+ * Answers drawn at random with the given weights, from a seeded generator (mulberry32), so a
+ * test sees a realistic mix and the same one on every run.
+ */
+export function randomMix(weights: Partial<Record<ReviewsShown, number>>, seed = 1): Rule {
+    let state = seed >>> 0;
+    const next = () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const entries = Object.entries(weights) as [ReviewsShown, number][];
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    return () => {
+        let r = next() * total;
+        for (const [shown, w] of entries) {
+            r -= w;
+            if (r < 0) {
+                return shown;
+            }
+        }
+        return entries[entries.length - 1][0];
+    };
+}
+
+/** One sign-in the stub saw. */
+export interface Login {
+    readonly form: Record<string, string>;
+    readonly referer?: string;
+}
+
+/** The running stub. */
+export class ProductpageStub {
+    /** The product page's address (http://127.0.0.1:<port>/productpage). */
+    public url = "";
+    /** Every POST /login, in order. */
+    public readonly logins: Login[] = [];
+    /** Product pages served so far. */
+    public pages = 0;
+    /** Set to make /login fail with this status. */
+    public loginStatus?: number;
+    private readonly sessions = new Map<string, string>();
+    private readonly server: http.Server;
+
+    private constructor(
+        private rule: Rule,
+        private readonly style: PageStyle,
+    ) {
+        this.server = http.createServer((req, res) => this.handle(req, res));
+    }
+
+    /** Starts a stub on a free port of 127.0.0.1. */
+    static async start(rule: Rule, style: PageStyle = "tailwind"): Promise<ProductpageStub> {
+        const stub = new ProductpageStub(rule, style);
+        await new Promise<void>((resolve) => stub.server.listen(0, "127.0.0.1", resolve));
+        const { port } = stub.server.address() as AddressInfo;
+        stub.url = `http://127.0.0.1:${port}/productpage`;
+        return stub;
+    }
+
+    /** Answers by another rule from now on (a routing change). */
+    setRule(rule: Rule): void {
+        this.rule = rule;
+    }
+
+    /** Stops the server and drops its connections. */
+    async close(): Promise<void> {
+        this.server.closeAllConnections();
+        await new Promise((resolve) => this.server.close(resolve));
+    }
+
+    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        const url = new URL(req.url ?? "/", "http://127.0.0.1");
+        if (req.method === "POST" && url.pathname === "/login") {
+            let body = "";
+            req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+            req.on("end", () => this.login(req, res, body));
+        } else if (req.method === "GET" && url.pathname === "/productpage") {
+            const cookie = /(?:^|;\s*)session=([^;]+)/.exec(req.headers.cookie ?? "");
+            const user = cookie === null ? undefined : this.sessions.get(cookie[1]);
+            this.answer(res, this.rule({ index: this.pages++, user }), user);
+        } else {
+            res.writeHead(404).end("not found");
+        }
+    }
+
+    private login(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+        const form = Object.fromEntries(new URLSearchParams(body));
+        const referer = req.headers.referer;
+        this.logins.push({ form, referer });
+        if (this.loginStatus !== undefined) {
+            res.writeHead(this.loginStatus).end();
+            return;
+        }
+        // The app redirects back to where the form was; without a Referer it has nowhere to go.
+        if (!form.username || referer === undefined) {
+            res.writeHead(400).end("username and Referer required");
+            return;
+        }
+        const token = `s${this.sessions.size + 1}`;
+        this.sessions.set(token, form.username);
+        res.writeHead(302, {
+            location: referer,
+            "set-cookie": [`session=${token}; HttpOnly; Path=/`, "seen=1; Path=/"],
+        }).end();
+    }
+
+    private answer(res: http.ServerResponse, answer: Answer, user: string | undefined): void {
+        if (typeof answer === "string") {
+            res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
+                productPage(answer, { style: this.style, user }),
+            );
+        } else if ("status" in answer) {
+            res.writeHead(answer.status).end("upstream connect error");
+        } else {
+            const timer = setTimeout(() => this.answer(res, answer.then, user), answer.delayMs);
+            res.on("close", () => clearTimeout(timer));
+        }
+    }
 }

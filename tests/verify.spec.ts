@@ -1,4 +1,9 @@
 import * as assert from "assert/strict";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
 
 import { defaultTrafficOptions, ExpectedShares, expectedShares, RoutingMode } from "../lib/routing";
 import {
@@ -13,7 +18,15 @@ import {
     tolerance,
     UsageError,
 } from "../lib/verify";
-import { PageStyle, productPage, ReviewsShown } from "./productpageStub";
+import { main, pulumiStackOutputs, VerifyIo } from "../scripts/verify";
+import {
+    byUser,
+    PageStyle,
+    productPage,
+    ProductpageStub,
+    randomMix,
+    ReviewsShown,
+} from "./productpageStub";
 
 const VERSIONS = ["v1", "v2", "v3"];
 const STYLES: PageStyle[] = ["tailwind", "glyphicon"];
@@ -291,4 +304,361 @@ describe("parseVerifyArgs", () => {
             );
         });
     }
+});
+
+/** Runs the command in-process; the stack reader fails unless a test gives one. */
+async function verify(
+    argv: string[],
+    options: { tty?: boolean; readStackOutputs?: VerifyIo["readStackOutputs"] } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t), isTTY: options.tty },
+        readStackOutputs:
+            options.readStackOutputs ?? (() => Promise.reject(new Error("this test has no stack"))),
+        retryPauseMs: 10,
+    });
+    return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+describe("npm run verify against a product page on 127.0.0.1", () => {
+    let stub: ProductpageStub | undefined;
+    afterEach(async () => {
+        await stub?.close();
+        stub = undefined;
+    });
+    const start = async (...args: Parameters<typeof ProductpageStub.start>) => {
+        stub = await ProductpageStub.start(...args);
+        return stub;
+    };
+
+    it("prints the table and passes when the routing holds", async () => {
+        const { url } = await start(byUser("v1", "v1"));
+        const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "5"]);
+        assert.equal(run.code, 0);
+        assert.equal(
+            run.stdout,
+            [
+                `Product page: ${url}`,
+                "Expected: --expect all-v1",
+                "Pages: 5 per reader, 8 at a time; tolerance ±4 standard deviations",
+                "",
+                "pages      v1  v2  v3  error",
+                "anonymous   5   0   0      0",
+                "jason       5   0   0      0",
+                "",
+                "expected     v1  v2  v3  error",
+                "anonymous  100%  0%  0%     0%",
+                "jason      100%  0%  0%     0%",
+                "",
+                "OK: the routing holds.",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(run.stderr, "");
+    });
+
+    it("signs in as jason by the form, with the page as Referer, and keeps the session", async () => {
+        const s = await start(byUser("v1", "v2"), "glyphicon");
+        const run = await verify(["--url", s.url, "--expect", "jason-v2", "--requests", "6"]);
+        assert.equal(run.code, 0, run.stdout);
+        assert.match(run.stdout, /\njason +0 +6 +0 +0\n/);
+        assert.deepEqual(s.logins, [
+            { form: { username: "jason", passwd: "jason" }, referer: s.url },
+        ]);
+    });
+
+    it("catches a wrong routing: all-v1 served where jason-v2 is expected", async () => {
+        const { url } = await start(byUser("v1", "v1"));
+        const run = await verify(["--url", url, "--expect", "jason-v2", "--requests", "8"]);
+        assert.equal(run.code, 1);
+        assert.ok(
+            run.stdout.endsWith(
+                "WRONG: the routing does not match:\n" +
+                    "  - jason: v2 (black stars) expected on every page, seen on 0 of 8; instead: v1 (no stars) on 8\n",
+            ),
+            run.stdout,
+        );
+    });
+
+    it("accepts a random mix of the three versions as round-robin, and refuses it as v3-50", async () => {
+        const { url } = await start(randomMix({ v1: 1, v2: 1, v3: 1 }, 7));
+        const args = ["--url", url, "--requests", "30", "--concurrency", "5"];
+        assert.equal((await verify([...args, "--expect", "round-robin"])).code, 0);
+        const wrong = await verify([...args, "--expect", "v3-50"]);
+        assert.equal(wrong.code, 1);
+        assert.match(
+            wrong.stdout,
+            /- anonymous: v2 \(black stars\) on \d+ of 30 pages; expected none/,
+        );
+    });
+
+    it("counts failed and broken pages as errors, each with its reason", async () => {
+        const { url } = await start(({ index, user }) =>
+            user === undefined
+                ? index % 8 === 0
+                    ? { status: 503 }
+                    : "v1"
+                : index % 8 === 1
+                  ? "reviews-unavailable"
+                  : "v1",
+        );
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "all-v1",
+            "--requests",
+            "8",
+            "--concurrency",
+            "1",
+        ]);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /\nanonymous +6 +0 +0 +2\njason +6 +0 +0 +2\n/);
+        assert.match(
+            run.stdout,
+            /\nerrors of anonymous: 2 × HTTP 503\nerrors of jason: 2 × reviews unavailable \(Error fetching product reviews\)\n/,
+        );
+    });
+
+    it("gives up on slow pages after --timeout", async () => {
+        const { url } = await start(byUser("v1", { delayMs: 2000, then: "v2" }));
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "jason-v2",
+            "--requests",
+            "3",
+            "--timeout",
+            "0.1",
+        ]);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /\nerrors of jason: 3 × no answer within 0\.1 s\n/);
+    });
+
+    it("reports a failed sign-in on every page of jason", async () => {
+        const s = await start(byUser("v1", "v2"));
+        s.loginStatus = 500;
+        const run = await verify(["--url", s.url, "--expect", "jason-v2", "--requests", "3"]);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /\nerrors of jason: 3 × sign-in as jason failed: HTTP 500\n/);
+    });
+
+    it("reports a page nobody answers", async () => {
+        const closed = http.createServer();
+        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+        const { port } = closed.address() as AddressInfo;
+        await new Promise((resolve) => closed.close(resolve));
+        const url = `http://127.0.0.1:${port}/productpage`;
+        const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "2"]);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /\nerrors of anonymous: 2 × connection failed \(ECONNREFUSED\)\n/);
+        assert.match(
+            run.stdout,
+            /\nerrors of jason: 2 × sign-in as jason failed: connection failed \(ECONNREFUSED\)\n/,
+        );
+    });
+
+    it("with --wait, repeats rounds until a routing change has arrived", async () => {
+        const s = await start(({ index, user }) =>
+            index < 20 || user === undefined ? "v1" : "v2",
+        );
+        const run = await verify([
+            "--url",
+            s.url,
+            "--expect",
+            "jason-v2",
+            "--requests",
+            "10",
+            "--wait",
+            "5",
+        ]);
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        assert.match(
+            run.stdout,
+            /\nOK: the routing holds \(held after 2 rounds, \d+(\.\d)? s\)\.\n$/,
+        );
+        assert.match(run.stdout, /Pages: 10 per reader \(last of 2 rounds\)/);
+        assert.match(
+            run.stderr,
+            /^round 1: not yet \(jason: v2 \(black stars\) expected on every page, seen on 0 of 10; instead: v1 \(no stars\) on 10\); trying again, \d+(\.\d)? s left\n$/,
+        );
+    });
+
+    it("with --wait, says how long the routing stayed wrong", async () => {
+        const { url } = await start(byUser("v1", "v1"));
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "jason-v2",
+            "--requests",
+            "4",
+            "--wait",
+            "0.2",
+        ]);
+        assert.equal(run.code, 1);
+        assert.match(
+            run.stdout,
+            /\nWRONG: the routing does not match \(still wrong after 0\.\d s, \d+ rounds\):\n/,
+        );
+    });
+
+    it("prints counts, expectation and verdict as JSON with --json", async () => {
+        const { url } = await start(byUser("v1", "v3"));
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "jason-v2",
+            "--requests",
+            "4",
+            "--json",
+        ]);
+        assert.equal(run.code, 1);
+        const report = JSON.parse(run.stdout);
+        assert.equal(typeof report.seconds, "number");
+        delete report.seconds;
+        assert.deepEqual(report, {
+            url,
+            expectation: {
+                source: "--expect jason-v2",
+                mode: "jason-v2",
+                shares: sharesOf("jason-v2"),
+            },
+            requests: 4,
+            rounds: 1,
+            counts: {
+                anonymous: { v1: 4, v2: 0, v3: 0, error: 0 },
+                jason: { v1: 0, v2: 0, v3: 4, error: 0 },
+            },
+            errors: { anonymous: {}, jason: {} },
+            verdict: {
+                holds: false,
+                problems: [
+                    "jason: v2 (black stars) expected on every page, seen on 0 of 4; instead: v3 (red stars) on 4",
+                ],
+            },
+        });
+    });
+
+    it("draws a progress bar on a terminal's stderr, and none elsewhere", async () => {
+        const { url } = await start(byUser("v1", "v1"));
+        const args = ["--url", url, "--expect", "all-v1", "--requests", "3"];
+        const tty = await verify(args, { tty: true });
+        assert.match(tty.stderr, /\r\[#+\.*\] 1\/6 pages/);
+        assert.match(tty.stderr, /\r\[#{30}\] 6\/6 pages\r +\r$/);
+        assert.equal((await verify(args)).stderr, "");
+    });
+
+    it("takes the page and the expectation from the stack's outputs", async () => {
+        const s = await start(byUser("v1", "ratings-unavailable"));
+        const outputs = {
+            productPageUrl: s.url,
+            routingMode: "jason-v2",
+            reviewsExpectation: expectedShares(
+                {
+                    ...defaultTrafficOptions("jason-v2"),
+                    ratingsFault: { kind: "abort", httpStatus: 500 },
+                },
+                VERSIONS,
+            ),
+            kubeconfig: "[secret]",
+        };
+        const run = await verify(["--requests", "5"], {
+            readStackOutputs: () => Promise.resolve(outputs),
+        });
+        assert.equal(run.code, 0, run.stdout);
+        assert.match(run.stdout, /^Product page: http:\/\/127\.0\.0\.1:\d+\/productpage\n/);
+        assert.match(
+            run.stdout,
+            /\nExpected: stack output reviewsExpectation \(routing jason-v2\)\n/,
+        );
+        assert.match(
+            run.stdout,
+            /\nerrors of jason: 5 × ratings unavailable \(Ratings service is currently unavailable\)\n/,
+        );
+        // --expect overrides the stack's expectation: jason should then see v2.
+        const overridden = await verify(["--requests", "5", "--expect", "jason-v2"], {
+            readStackOutputs: () => Promise.resolve(outputs),
+        });
+        assert.equal(overridden.code, 1);
+    });
+
+    it("needs no stack when given --url and --expect", async () => {
+        const { url } = await start(byUser("v1", "v1"));
+        const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "1"], {
+            readStackOutputs: () => assert.fail("read the stack"),
+        });
+        assert.equal(run.code, 0);
+    });
+
+    it("exits 2 when it cannot check: bad arguments, no stack, no outputs", async () => {
+        const bad = await verify(["--expect", "v4"]);
+        assert.deepEqual(bad, {
+            code: 2,
+            stdout: "",
+            stderr:
+                'verify: --expect "v4": expected a routing mode, one of round-robin, all-v1, jason-v2, v3-50, all-v3, jason-v2-else-v3, canary\n' +
+                "Usage: npm run verify -- --help\n",
+        });
+        assert.deepEqual(await verify([]), {
+            code: 2,
+            stdout: "",
+            stderr:
+                "verify: could not read the stack's outputs: this test has no stack\n" +
+                "A local backend may need PULUMI_CONFIG_PASSPHRASE; or give --url and --expect.\n",
+        });
+        const empty = { readStackOutputs: () => Promise.resolve({}) };
+        assert.deepEqual(await verify(["--expect", "all-v1"], empty), {
+            code: 2,
+            stdout: "",
+            stderr: "verify: the stack has no output productPageUrl: deploy it first (npm run deploy), or give --url\n",
+        });
+        const old = {
+            readStackOutputs: () => Promise.resolve({ productPageUrl: "http://127.0.0.1:1/" }),
+        };
+        assert.equal(
+            (await verify([], old)).stderr,
+            "verify: the stack has no output reviewsExpectation: deploy the current program (npm run deploy), or give --expect <mode>\n",
+        );
+        const help = await verify(["--help"]);
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^Usage: npm run verify -- \[options\]\n/);
+    });
+});
+
+describe("pulumiStackOutputs", () => {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-spec-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function script(name: string, body: string): string {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+        return file;
+    }
+
+    it("runs `stack output --json` through the wrapper and parses what it prints", async () => {
+        const file = script(
+            "ok.sh",
+            `echo "Created stack 'dev'"\nprintf '{\\n  "args": "%s",\\n  "productPageUrl": "http://x/productpage"\\n}\\n' "$*"`,
+        );
+        assert.deepEqual(await pulumiStackOutputs(file), {
+            args: "stack output --json",
+            productPageUrl: "http://x/productpage",
+        });
+    });
+
+    it("passes on the wrapper's own message when it fails", async () => {
+        const file = script("fails.sh", 'echo "The Pulumi CLI is not installed" >&2\nexit 1');
+        await assert.rejects(pulumiStackOutputs(file), {
+            message: `${file} stack output --json exited with 1:\nThe Pulumi CLI is not installed`,
+        });
+    });
 });

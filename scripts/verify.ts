@@ -1,0 +1,434 @@
+/**
+ * `npm run verify`: checks the live product page as a user would. It reads the page's address
+ * and what each reader should see from the stack's outputs (or takes `--url` and `--expect`),
+ * loads the page N times anonymously and N times signed in as jason, reads the reviews version
+ * off each page, prints the counts and judges them. Exit status: 0 the routing holds, 1 it does
+ * not, 2 the check could not be made (bad arguments, no stack outputs).
+ *
+ *   npm run verify
+ *   npm run verify -- --wait 60                       (right after `pulumi up`)
+ *   npm run verify -- --url http://HOST/productpage --expect canary --canary-weight 25
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+
+import { BookinfoModel } from "../lib/manifests";
+import {
+    defaultTrafficOptions,
+    ExpectedShares,
+    Reader,
+    READERS,
+    REVIEWS_SERVICE,
+    TEST_USER,
+    VERSION_LABEL,
+} from "../lib/routing";
+import {
+    classifyPage,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_REQUESTS,
+    DEFAULT_TIMEOUT_SECONDS,
+    errorOutcome,
+    expectationForMode,
+    formatSeconds,
+    isSignedIn,
+    judge,
+    newTally,
+    outcomesOf,
+    PAGE_ERRORS,
+    PageOutcome,
+    parseExpectation,
+    parseVerifyArgs,
+    record,
+    renderTally,
+    Tally,
+    TOLERANCE_SIGMAS,
+    UsageError,
+    Verdict,
+    VerifyArgs,
+} from "../lib/verify";
+
+/** Where the command writes, and how it reads the stack; tests inject their own. */
+export interface VerifyIo {
+    /** The table and verdict, or the JSON. */
+    readonly stdout: { write(text: string): unknown };
+    /** Errors, round-by-round notes and, on a terminal, the progress bar. */
+    readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+    /** The current stack's outputs; by default from the Pulumi CLI through scripts/pulumi.sh. */
+    readonly readStackOutputs?: () => Promise<Record<string, unknown>>;
+    /** Pause between rounds with --wait, in milliseconds (default 2000). */
+    readonly retryPauseMs?: number;
+}
+
+/** The project's Pulumi wrapper: it sets up the same state backend and stack as `npm run deploy`. */
+export const PULUMI_SCRIPT = path.join(__dirname, "pulumi.sh");
+
+/**
+ * The current stack's outputs, from `pulumi stack output --json` run through the project's
+ * wrapper (so the backend defaults to `.pulumi/` here, PULUMI_BACKEND_URL and PULUMI_STACK
+ * apply). Secret outputs come back as "[secret]", which verify does not need.
+ *
+ * @throws Error with the wrapper's own message when it fails or prints no JSON.
+ */
+export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<string, unknown>> {
+    const root = path.join(__dirname, "..");
+    const shown = script.startsWith(root + path.sep) ? path.relative(root, script) : script;
+    const command = `${shown} stack output --json`;
+    return new Promise((resolve, reject) => {
+        // stdin stays the user's: on a terminal Pulumi may ask for the passphrase there.
+        const child = spawn(script, ["stack", "output", "--json"], {
+            stdio: ["inherit", "pipe", "pipe"],
+        });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+        child.on("error", (e) => reject(new Error(`${command}: ${e.message}`)));
+        child.on("close", (code) => {
+            if (code !== 0) {
+                const said = err.trim() || out.trim();
+                reject(new Error(`${command} exited with ${code}${said ? `:\n${said}` : ""}`));
+                return;
+            }
+            // The wrapper may print a line first (a stack it just created); the JSON follows.
+            const start = out.search(/^\{/m);
+            try {
+                resolve(JSON.parse(out.slice(Math.max(start, 0))) as Record<string, unknown>);
+            } catch {
+                reject(new Error(`${command} printed no JSON object: ${out.trim().slice(0, 200)}`));
+            }
+        });
+    });
+}
+
+/** The canary's percent of a stack that does not set canaryWeight. */
+const DEFAULT_CANARY_WEIGHT = defaultTrafficOptions("canary").canaryWeight;
+
+/** The reviews versions Bookinfo runs, from its manifest. */
+function reviewsVersions(): string[] {
+    return BookinfoModel.load().serviceVersions(VERSION_LABEL)[REVIEWS_SERVICE] ?? [];
+}
+
+/** Where the expectation came from, for the report. */
+interface Target {
+    readonly url: string;
+    readonly expectation: ExpectedShares;
+    /** e.g. "stack output reviewsExpectation (routing jason-v2)". */
+    readonly source: string;
+    readonly mode?: string;
+}
+
+/** Thrown when the check cannot start: printed, exit status 2. */
+class CannotCheck extends Error {}
+
+async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
+    let outputs: Record<string, unknown> | undefined;
+    if (args.url === undefined || args.expect === undefined) {
+        try {
+            outputs = await (io.readStackOutputs ?? pulumiStackOutputs)();
+        } catch (e) {
+            throw new CannotCheck(
+                `could not read the stack's outputs: ${(e as Error).message}\n` +
+                    "A local backend may need PULUMI_CONFIG_PASSPHRASE; or give --url and --expect.",
+            );
+        }
+    }
+    let url = args.url;
+    if (url === undefined) {
+        const value = outputs?.productPageUrl;
+        if (typeof value !== "string" || value === "") {
+            throw new CannotCheck(
+                "the stack has no output productPageUrl: deploy it first (npm run deploy), or give --url",
+            );
+        }
+        url = value;
+    }
+    if (args.expect !== undefined) {
+        const weight =
+            args.expect === "canary"
+                ? ` --canary-weight ${args.canaryWeight ?? DEFAULT_CANARY_WEIGHT}`
+                : "";
+        return {
+            url,
+            expectation: expectationForMode(args.expect, args.canaryWeight, reviewsVersions()),
+            source: `--expect ${args.expect}${weight}`,
+            mode: args.expect,
+        };
+    }
+    if (outputs?.reviewsExpectation === undefined) {
+        throw new CannotCheck(
+            "the stack has no output reviewsExpectation: deploy the current program (npm run deploy), " +
+                "or give --expect <mode>",
+        );
+    }
+    let expectation: ExpectedShares;
+    try {
+        expectation = parseExpectation(outputs.reviewsExpectation);
+    } catch (e) {
+        throw new CannotCheck(`stack output ${(e as Error).message}`);
+    }
+    const mode = typeof outputs.routingMode === "string" ? outputs.routingMode : undefined;
+    return {
+        url,
+        expectation,
+        source: `stack output reviewsExpectation${mode ? ` (routing ${mode})` : ""}`,
+        mode,
+    };
+}
+
+/** Why a request got no page, short enough to count by. */
+function failureReason(e: unknown, timeoutSeconds: number): string {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    if (err?.name === "TimeoutError" || err?.name === "AbortError") {
+        return `no answer within ${formatSeconds(timeoutSeconds)}`;
+    }
+    const code = err?.cause?.code;
+    if (code !== undefined) {
+        return `connection failed (${code})`;
+    }
+    return `request failed (${err?.cause?.message ?? err?.message ?? String(e)})`;
+}
+
+/** The cookies a response sets, as a Cookie header ("name=value; name2=value2"). */
+function cookiesOf(res: Response): string {
+    return res.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0].trim())
+        .filter((c) => c.includes("="))
+        .join("; ");
+}
+
+/**
+ * Signs in as the test user the way the page's form does: POST /login with username and passwd,
+ * the product page as Referer (the app redirects back to it). The redirect is not followed: the
+ * session cookie is on the 302 itself.
+ *
+ * @returns The Cookie header for the session, or the reason sign-in failed.
+ */
+async function signIn(
+    url: string,
+    timeoutSeconds: number,
+): Promise<{ cookie: string } | { failed: string }> {
+    try {
+        const res = await fetch(new URL("login", url), {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", referer: url },
+            body: new URLSearchParams({ username: TEST_USER, passwd: TEST_USER }).toString(),
+            redirect: "manual",
+            signal: AbortSignal.timeout(timeoutSeconds * 1000),
+        });
+        await res.arrayBuffer();
+        if (res.status >= 400) {
+            return { failed: `HTTP ${res.status}` };
+        }
+        const cookie = cookiesOf(res);
+        return cookie === ""
+            ? { failed: `HTTP ${res.status} without a session cookie` }
+            : { cookie };
+    } catch (e) {
+        return { failed: failureReason(e, timeoutSeconds) };
+    }
+}
+
+/** Loads the product page once and reads its outcome. */
+async function loadPage(
+    url: string,
+    reader: Reader,
+    cookie: string | undefined,
+    timeoutSeconds: number,
+): Promise<PageOutcome> {
+    try {
+        const res = await fetch(url, {
+            headers: cookie === undefined ? {} : { cookie },
+            signal: AbortSignal.timeout(timeoutSeconds * 1000),
+        });
+        const html = await res.text();
+        if (res.status !== 200) {
+            return errorOutcome(`HTTP ${res.status}`);
+        }
+        // Without the session jason's pages would silently be anonymous ones.
+        if (reader !== "anonymous" && !isSignedIn(html)) {
+            return errorOutcome(PAGE_ERRORS.notSignedIn);
+        }
+        return classifyPage(html);
+    } catch (e) {
+        return errorOutcome(failureReason(e, timeoutSeconds));
+    }
+}
+
+/** Runs `count` tasks, at most `concurrency` at once. */
+async function pool(
+    count: number,
+    concurrency: number,
+    task: (i: number) => Promise<void>,
+): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+        while (next < count) {
+            await task(next++);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** A one-line progress bar on stderr, drawn only on a terminal. */
+function progressBar(io: VerifyIo, total: number) {
+    const tty = io.stderr.isTTY === true;
+    const width = 30;
+    return {
+        tick(done: number) {
+            if (tty) {
+                const filled = Math.round((done / total) * width);
+                io.stderr.write(
+                    `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} pages`,
+                );
+            }
+        },
+        clear() {
+            if (tty) {
+                io.stderr.write(`\r${" ".repeat(width + 30)}\r`);
+            }
+        },
+    };
+}
+
+/** One round: N pages per reader, interleaved so that a change mid-round meets both alike. */
+async function runRound(args: VerifyArgs, target: Target, io: VerifyIo): Promise<Tally> {
+    const tally = newTally(outcomesOf(target.expectation));
+    const session = await signIn(target.url, args.timeoutSeconds);
+    const total = args.requests * READERS.length;
+    const bar = progressBar(io, total);
+    let done = 0;
+    await pool(total, args.concurrency, async (i) => {
+        const reader = READERS[i % READERS.length];
+        let page: PageOutcome;
+        if (reader === "anonymous") {
+            page = await loadPage(target.url, reader, undefined, args.timeoutSeconds);
+        } else if ("failed" in session) {
+            page = errorOutcome(`sign-in as ${TEST_USER} failed: ${session.failed}`);
+        } else {
+            page = await loadPage(target.url, reader, session.cookie, args.timeoutSeconds);
+        }
+        record(tally, reader, page);
+        bar.tick(++done);
+    });
+    bar.clear();
+    return tally;
+}
+
+const USAGE = `Usage: npm run verify -- [options]
+
+Loads the product page as readers would (anonymous, and signed in as ${TEST_USER}), reads the
+reviews version of each page (v1 no stars, v2 black stars, v3 red stars, or an error), and
+checks the counts against what the routing should give. Exit status: 0 holds, 1 does not,
+2 could not check.
+
+  --url <url>            product page (default: the stack output productPageUrl)
+  --expect <mode>        expect this routing mode (default: the stack output reviewsExpectation)
+  --canary-weight <n>    with --expect canary: percent for v3 (default ${DEFAULT_CANARY_WEIGHT})
+  --requests <n>         pages per reader (default ${DEFAULT_REQUESTS})
+  --concurrency <n>      requests at once (default ${DEFAULT_CONCURRENCY})
+  --timeout <seconds>    wait this long for each page (default ${DEFAULT_TIMEOUT_SECONDS})
+  --wait <seconds>       repeat rounds until the routing holds or this time is up (default 0)
+  --json                 print counts, expectation and verdict as JSON
+`;
+
+/**
+ * Runs the command with `argv` (without node and the script) and returns its exit status.
+ */
+export async function main(argv: readonly string[], io: VerifyIo): Promise<number> {
+    let args: VerifyArgs;
+    let target: Target;
+    try {
+        args = parseVerifyArgs(argv);
+        if (args.help) {
+            io.stdout.write(USAGE);
+            return 0;
+        }
+        target = await resolveTarget(args, io);
+    } catch (e) {
+        if (e instanceof UsageError || e instanceof CannotCheck) {
+            io.stderr.write(`verify: ${e.message}\n`);
+            if (e instanceof UsageError) {
+                io.stderr.write("Usage: npm run verify -- --help\n");
+            }
+            return 2;
+        }
+        throw e;
+    }
+
+    const started = Date.now();
+    const elapsed = () => (Date.now() - started) / 1000;
+    const pauseMs = io.retryPauseMs ?? 2000;
+    let rounds = 0;
+    let tally: Tally;
+    let verdict: Verdict;
+    for (;;) {
+        rounds++;
+        tally = await runRound(args, target, io);
+        verdict = judge(
+            Object.fromEntries(READERS.map((r) => [r, tally[r].counts])) as Record<
+                Reader,
+                Record<string, number>
+            >,
+            target.expectation,
+        );
+        const left = args.waitSeconds * 1000 - (Date.now() - started);
+        if (verdict.holds || left <= 0) {
+            break;
+        }
+        io.stderr.write(
+            `round ${rounds}: not yet (${verdict.problems[0]}); trying again, ` +
+                `${formatSeconds(left / 1000)} left\n`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));
+    }
+
+    const waited =
+        args.waitSeconds > 0
+            ? verdict.holds
+                ? `held after ${rounds} round${rounds === 1 ? "" : "s"}, ${formatSeconds(elapsed())}`
+                : `still wrong after ${formatSeconds(elapsed())}, ${rounds} round${rounds === 1 ? "" : "s"}`
+            : undefined;
+
+    if (args.json) {
+        const report = {
+            url: target.url,
+            expectation: { source: target.source, mode: target.mode, shares: target.expectation },
+            requests: args.requests,
+            rounds,
+            seconds: Number(elapsed().toFixed(3)),
+            counts: Object.fromEntries(READERS.map((r) => [r, tally[r].counts])),
+            errors: Object.fromEntries(READERS.map((r) => [r, tally[r].errors])),
+            verdict: { holds: verdict.holds, problems: verdict.problems, waited },
+        };
+        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+        const lines = [
+            `Product page: ${target.url}`,
+            `Expected: ${target.source}`,
+            `Pages: ${args.requests} per reader${rounds > 1 ? ` (last of ${rounds} rounds)` : ""}, ` +
+                `${args.concurrency} at a time; tolerance ±${TOLERANCE_SIGMAS} standard deviations`,
+            "",
+            renderTally(tally, target.expectation),
+            "",
+            verdict.holds
+                ? `OK: the routing holds${waited ? ` (${waited})` : ""}.`
+                : `WRONG: the routing does not match${waited ? ` (${waited})` : ""}:`,
+            ...verdict.problems.map((p) => `  - ${p}`),
+        ];
+        io.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return verdict.holds ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e: unknown) => {
+            process.stderr.write(`verify: ${(e as Error)?.stack ?? String(e)}\n`);
+            process.exitCode = 2;
+        },
+    );
+}
