@@ -317,9 +317,10 @@ export interface VerifyArgs {
 }
 
 /**
- * Pages per reader by default. Every mode differs from every other in some outcome that one
- * expects and the other never shows; the rarest such outcome is the default canary's 10% share,
- * missed in all of 100 pages with probability 0.9^100 ≈ 3e-5. 200 pages take a few seconds.
+ * Pages per reader by default. Most modes differ from each other in an outcome one shows and
+ * the other never does; the rarest is the default canary's 10% of v3, missed in all of 100
+ * pages with probability 0.9^100 ≈ 3e-5. canary and v3-50 differ in weight only (10% against
+ * 50%), far beyond the tolerance at 100 pages (±12 and ±20 points). 200 pages take seconds.
  */
 export const DEFAULT_REQUESTS = 100;
 
