@@ -74,7 +74,8 @@ export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<strin
     const shown = script.startsWith(root + path.sep) ? path.relative(root, script) : script;
     const command = `${shown} stack output --json`;
     return new Promise((resolve, reject) => {
-        // stdin stays the user's: on a terminal Pulumi may ask for the passphrase there.
+        // stdin stays the user's: the wrapper demands PULUMI_CONFIG_PASSPHRASE of a local
+        // backend only when stdin is not a terminal, and newer Pulumi CLIs need none here.
         const child = spawn(script, ["stack", "output", "--json"], {
             stdio: ["inherit", "pipe", "pipe"],
         });
