@@ -297,6 +297,43 @@ export function ratingsVirtualServiceSpec(host: string, fault: RatingsFault): Vi
 }
 
 /**
+ * Checks options that do not come through the stack's validated settings (the components used
+ * as a library), so that Istio's webhook never is the first to complain.
+ *
+ * @throws Error naming the option, its value and what is allowed.
+ */
+export function checkTrafficOptions(options: TrafficOptions): void {
+    const problems: string[] = [];
+    if (!isRoutingMode(options.mode)) {
+        problems.push(`mode "${options.mode}": expected one of ${ROUTING_MODE_NAMES.join(" | ")}`);
+    }
+    const duration = (what: string, text: string) => {
+        if (!((istioDurationMs(text) ?? 0) >= 1)) {
+            problems.push(
+                `${what} "${text}": expected an Istio duration of at least 1ms, e.g. "0.5s"`,
+            );
+        }
+    };
+    if (options.reviewsTimeout !== undefined) {
+        duration("reviewsTimeout", options.reviewsTimeout);
+    }
+    const fault = options.ratingsFault;
+    if (fault.kind === "delay") {
+        duration("ratingsFault delay", fault.fixedDelay);
+    } else if (
+        fault.kind === "abort" &&
+        !(Number.isInteger(fault.httpStatus) && fault.httpStatus >= 400 && fault.httpStatus <= 599)
+    ) {
+        problems.push(
+            `ratingsFault abort status ${fault.httpStatus}: expected an HTTP error status from 400 to 599`,
+        );
+    }
+    if (problems.length > 0) {
+        throw new Error(`Invalid traffic options: ${problems.join("; ")}`);
+    }
+}
+
+/**
  * The routing objects for a set of options: a DestinationRule for every service (subsets from
  * the versions it runs), a VirtualService pinning every other service to v1 (ratings with the
  * fault, if any), the reviews VirtualService the mode and timeout ask for, and the namespace's
@@ -309,6 +346,7 @@ export function routingPlan(
     services: ServiceVersions,
     options: TrafficOptions = defaultTrafficOptions(),
 ): RoutingPlan {
+    checkTrafficOptions(options);
     const names = Object.keys(services).sort();
     const destinationRules = names.map((name) => ({
         name,

@@ -5,6 +5,7 @@ import {
     expectedShares,
     istioDurationMs,
     RoutingMode,
+    routingPlan,
     TrafficOptions,
 } from "../lib/routing";
 
@@ -90,5 +91,42 @@ describe("istioDurationMs", () => {
         for (const text of ["", "7", "7 s", ".5s", "1d", "-1s", "1h30m", "1S"]) {
             assert.equal(istioDurationMs(text), undefined, text);
         }
+    });
+});
+
+describe("routingPlan, for the components used as a library", () => {
+    const services = { reviews: ["v1", "v2", "v3"] };
+    const plan = (options: Partial<TrafficOptions>) => () =>
+        routingPlan(services, { ...defaultTrafficOptions("jason-v2"), ...options });
+
+    it("refuses a timeout or a delay that is not an Istio duration", () => {
+        assert.throws(
+            plan({ reviewsTimeout: "500" }),
+            /^Error: Invalid traffic options: reviewsTimeout "500": expected an Istio duration of at least 1ms, e\.g\. "0\.5s"$/,
+        );
+        assert.throws(
+            plan({ ratingsFault: { kind: "delay", fixedDelay: "0s" } }),
+            /ratingsFault delay "0s": expected an Istio duration of at least 1ms/,
+        );
+    });
+
+    it("refuses an abort status that is not an HTTP error", () => {
+        assert.throws(
+            plan({ ratingsFault: { kind: "abort", httpStatus: 200 } }),
+            /ratingsFault abort status 200: expected an HTTP error status from 400 to 599/,
+        );
+    });
+
+    it("refuses an unknown mode", () => {
+        assert.throws(
+            plan({ mode: "all-v4" as RoutingMode }),
+            /mode "all-v4": expected one of round-robin \| all-v1 \| jason-v2 \| v3-50/,
+        );
+    });
+
+    it("accepts the options the stack settings allow", () => {
+        assert.doesNotThrow(
+            plan({ reviewsTimeout: "1ms", ratingsFault: { kind: "abort", httpStatus: 599 } }),
+        );
     });
 });
