@@ -77,6 +77,19 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly nodeGroup: eks.ManagedNodeGroup;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { desired, min, max } = args.scaling;
+        if (
+            ![desired, min, max].every((n) => Number.isInteger(n) && n >= 0) ||
+            max < 1 ||
+            min > desired ||
+            desired > max
+        ) {
+            // The stack's settings are checked earlier; this guards the component used on its own.
+            throw new Error(
+                `EksCluster ${name}: scaling { desired: ${desired}, min: ${min}, max: ${max} }: ` +
+                    "expected whole numbers with 0 <= min <= desired <= max and max >= 1",
+            );
+        }
         super("istio-eks:index:EksCluster", name, {}, opts);
         const tags = args.tags ?? {};
 

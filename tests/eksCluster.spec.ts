@@ -166,6 +166,18 @@ describe("EksCluster", () => {
         assert.deepEqual(run.named("c-eks").inputs.tags, {});
     });
 
+    it("refuses node counts out of order before creating anything", async () => {
+        for (const scaling of [
+            { desired: 1, min: 2, max: 3 },
+            { desired: 4, min: 2, max: 3 },
+            { desired: 0, min: 0, max: 0 },
+            { desired: 2.5, min: 2, max: 3 },
+        ]) {
+            const message = `EksCluster c: scaling { desired: ${scaling.desired}, min: ${scaling.min}, max: ${scaling.max} }: expected whole numbers with 0 <= min <= desired <= max and max >= 1`;
+            await assert.rejects(build({ scaling }), { message });
+        }
+    });
+
     it("gives the node role the three worker-node policies", async () => {
         const run = await build();
         const role = run.named("c-node-role");
