@@ -9,10 +9,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import {
+    ABORT_STATUS_RANGE,
     DEFAULT_ROUTING_MODE,
     defaultTrafficOptions,
+    isIstioDuration,
     isRoutingMode,
-    istioDurationMs,
     MtlsMode,
     RatingsFault,
     ROUTING_MODE_NAMES,
@@ -371,15 +372,14 @@ export function parseConfig(raw: RawConfig): StackConfig {
         'expected an Istio duration of at least 1ms, e.g. "0.5s", "7s", "100ms"';
     const duration = (key: ConfigKey): string | undefined => {
         const v = r.value(key);
-        const ms = v === undefined ? undefined : istioDurationMs(v);
-        if (v !== undefined && !(ms !== undefined && ms >= 1)) {
+        if (v !== undefined && !isIstioDuration(v)) {
             r.bad(key, v, durationAllowed);
         }
         return v;
     };
     const faultKind = r.oneOf("ratingsFault", RATINGS_FAULTS);
     const fixedDelay = duration("ratingsDelay") ?? "";
-    const httpStatus = r.integer("ratingsAbortStatus", { min: 400, max: 599 });
+    const httpStatus = r.integer("ratingsAbortStatus", ABORT_STATUS_RANGE);
     const ratingsFault: RatingsFault =
         faultKind === "delay"
             ? { kind: "delay", fixedDelay }

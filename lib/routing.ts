@@ -296,6 +296,9 @@ export function ratingsVirtualServiceSpec(host: string, fault: RatingsFault): Vi
     };
 }
 
+/** The HTTP statuses an abort fault may return: errors only. */
+export const ABORT_STATUS_RANGE = { min: 400, max: 599 } as const;
+
 /**
  * Checks options that do not come through the stack's validated settings (the components used
  * as a library), so that Istio's webhook never is the first to complain.
@@ -308,7 +311,7 @@ export function checkTrafficOptions(options: TrafficOptions): void {
         problems.push(`mode "${options.mode}": expected one of ${ROUTING_MODE_NAMES.join(" | ")}`);
     }
     const duration = (what: string, text: string) => {
-        if (!((istioDurationMs(text) ?? 0) >= 1)) {
+        if (!isIstioDuration(text)) {
             problems.push(
                 `${what} "${text}": expected an Istio duration of at least 1ms, e.g. "0.5s"`,
             );
@@ -322,10 +325,15 @@ export function checkTrafficOptions(options: TrafficOptions): void {
         duration("ratingsFault delay", fault.fixedDelay);
     } else if (
         fault.kind === "abort" &&
-        !(Number.isInteger(fault.httpStatus) && fault.httpStatus >= 400 && fault.httpStatus <= 599)
+        !(
+            Number.isInteger(fault.httpStatus) &&
+            fault.httpStatus >= ABORT_STATUS_RANGE.min &&
+            fault.httpStatus <= ABORT_STATUS_RANGE.max
+        )
     ) {
         problems.push(
-            `ratingsFault abort status ${fault.httpStatus}: expected an HTTP error status from 400 to 599`,
+            `ratingsFault abort status ${fault.httpStatus}: expected an HTTP error status from ` +
+                `${ABORT_STATUS_RANGE.min} to ${ABORT_STATUS_RANGE.max}`,
         );
     }
     if (problems.length > 0) {
@@ -421,6 +429,11 @@ export function istioDurationMs(text: string): number | undefined {
     }
     const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as "h" | "m" | "s" | "ms"];
     return Number(m[1]) * unit;
+}
+
+/** True for an Istio duration Istio accepts for timeouts and delays: at least 1ms. */
+export function isIstioDuration(text: string): boolean {
+    return (istioDurationMs(text) ?? 0) >= 1;
 }
 
 /**
