@@ -14,26 +14,56 @@ if ! command -v pulumi >/dev/null 2>&1; then
     echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/iac/download-install/" >&2
     exit 1
 fi
-if [ ! -d node_modules ]; then
-    npm ci --ignore-scripts --no-audit --no-fund
-fi
+scripts/install-deps.sh
+
+# Only commands that write the stack may create it: a fresh clone's first `npm run deploy`, or a
+# setting made before it. Every other command only reads, and reading must never create anything
+# (a `stack init` would also ask for a new passphrase): without the stack it says so and stops.
+case "${1:-} ${2:-}" in
+"up "* | "update "* | "config set" | "config set-all") creates=1 ;;
+*) creates=0 ;;
+esac
+# Commands about the CLI, its plugins or the list of stacks need no stack selected.
+case "${1:-} ${2:-}" in
+"stack init"* | "stack ls"* | "plugin "* | "version "* | "about "* | "whoami "* | "help "* | \
+    "--help "* | "-h "* | "--version "* | " ") needs_stack=0 ;;
+*) needs_stack=1 ;;
+esac
+stack="${PULUMI_STACK:-dev}"
+missing="There is no stack \"$stack\" in ${PULUMI_BACKEND_URL:-file://$root/.pulumi} yet: deploy first (npm run deploy)."
 
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+    if [ "$needs_stack" -eq 1 ] && [ "$creates" -eq 0 ] && [ ! -d "$root/.pulumi" ]; then
+        echo "$missing" >&2
+        exit 1
+    fi
     mkdir -p "$root/.pulumi"
     export PULUMI_BACKEND_URL="file://$root/.pulumi"
 fi
-stack="${PULUMI_STACK:-dev}"
+
+init=0
+if [ "$needs_stack" -eq 1 ] && ! selected=$(pulumi stack select "$stack" 2>&1); then
+    if [ "$creates" -eq 1 ]; then
+        init=1
+    elif printf '%s' "$selected" | grep -q "no stack named"; then
+        echo "$missing" >&2
+        exit 1
+    else
+        printf '%s\n' "$selected" >&2
+        exit 1
+    fi
+fi
 
 # A local backend encrypts secrets (the kubeconfig) with a passphrase. Pulumi asks for it on a
 # terminal; elsewhere set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE.
-if [ "${PULUMI_BACKEND_URL#file://}" != "$PULUMI_BACKEND_URL" ] &&
+if [ "$needs_stack" -eq 1 ] && [ "${PULUMI_BACKEND_URL#file://}" != "$PULUMI_BACKEND_URL" ] &&
     [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] &&
     [ ! -t 0 ]; then
     echo "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts this stack's secrets." >&2
     exit 1
 fi
 
-if ! pulumi stack select "$stack" >/dev/null 2>&1; then
+if [ "$init" -eq 1 ]; then
     pulumi stack init "$stack"
 fi
 exec pulumi "$@"
