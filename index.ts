@@ -44,25 +44,23 @@ const provider =
     // The cluster the Kubernetes provider's own settings name, or KUBECONFIG's current context.
     new k8s.Provider("existing-cluster", kubernetesProviderConfig());
 
-const mesh = new IstioMesh("istio", {
-    provider,
-    version: config.istioVersion,
-    serviceType: config.gatewayServiceType,
-    loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
-});
+const mesh = new IstioMesh(
+    "istio",
+    {
+        version: config.istioVersion,
+        serviceType: config.gatewayServiceType,
+        loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
+    },
+    { provider },
+);
 
-const app = new BookinfoApp("bookinfo", {
-    provider,
-    mesh,
-    namespace: config.appNamespace,
-});
+const app = new BookinfoApp("bookinfo", { mesh, namespace: config.appNamespace }, { provider });
 
-const routing = new ReviewsRouting("routing", {
-    provider,
-    namespace: app.namespace,
-    ...config.traffic,
-    istioReady: mesh.ready,
-});
+const routing = new ReviewsRouting(
+    "routing",
+    { namespace: app.namespace, ...config.traffic, istioReady: mesh.ready },
+    { provider },
+);
 
 /** EKS only: the cluster's name and a kubeconfig for it. */
 export const clusterName = cluster?.clusterName;

@@ -63,8 +63,6 @@ export interface MeshEndpoints {
 
 /** Arguments of {@link BookinfoApp}. */
 export interface BookinfoAppArgs {
-    /** The cluster's Kubernetes provider; every resource of the app uses it. */
-    provider: k8s.Provider;
     /** The mesh the app joins and is exposed by. */
     mesh: MeshEndpoints;
     /** Namespace for the app, created and labelled for injection. Defaults to `"bookinfo"`. */
@@ -78,6 +76,9 @@ type ObjectResource = k8s.core.v1.Service | k8s.core.v1.ServiceAccount | k8s.app
 /**
  * Istio's Bookinfo sample in its own namespace with sidecar injection, exposed through the
  * ingress gateway by a Gateway and a VirtualService.
+ *
+ * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
+ * or `providers`) or inherited from a parent; without any, Pulumi's default provider.
  */
 export class BookinfoApp extends pulumi.ComponentResource {
     /** The app's namespace. */
@@ -90,7 +91,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
     constructor(name: string, args: BookinfoAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:BookinfoApp", name, {}, opts);
         const model = args.model ?? BookinfoModel.load();
-        const k8sOpts = { parent: this, provider: args.provider };
+        const k8sOpts = { parent: this };
 
         // Pods created before istiod's webhook exists would run without sidecars.
         const ns = new k8s.core.v1.Namespace(

@@ -59,6 +59,9 @@ export interface EksClusterArgs {
  * An EKS cluster ready for Istio: network, control plane (authentication by access entries),
  * an Amazon Linux 2023 managed node group with IMDSv2 required, the security group rule that
  * lets the control plane call istiod's webhook, and a Kubernetes provider for it.
+ *
+ * AWS resources use the AWS provider given in the resource options (`provider`, or `providers`)
+ * or inherited from a parent; without any, Pulumi's default provider.
  */
 export class EksCluster extends pulumi.ComponentResource {
     /** The EKS cluster's name. */
@@ -92,6 +95,13 @@ export class EksCluster extends pulumi.ComponentResource {
         }
         super("istio-eks:index:EksCluster", name, {}, opts);
         const tags = args.tags ?? {};
+        // @pulumi/eks's components run in their own provider, which sees only the providers passed
+        // to them, not those this component inherits: hand the AWS provider on explicitly.
+        const awsProvider = this.getProvider("aws:index:Provider");
+        const eksOpts = {
+            parent: this,
+            ...(awsProvider === undefined ? {} : { providers: { aws: awsProvider } }),
+        };
 
         const network = args.existingVpc
             ? {
@@ -130,7 +140,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 createOidcProvider: false,
                 tags,
             },
-            { parent: this },
+            eksOpts,
         );
 
         // The API server calls istiod's sidecar-injection webhook on the nodes. Without this port
@@ -231,7 +241,7 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             // Resource references in the inputs do not order anything by themselves: be explicit,
             // so that nodes are created after, and deleted before, the cluster and their role.
-            { parent: this, dependsOn: [cluster, nodeRole, ...policies, webhookRule] },
+            { ...eksOpts, dependsOn: [cluster, nodeRole, ...policies, webhookRule] },
         );
 
         this.cluster = cluster;

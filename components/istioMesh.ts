@@ -57,8 +57,6 @@ export function gatewayPodLabels(releaseName: string): Record<string, string> {
 
 /** Arguments of {@link IstioMesh}. */
 export interface IstioMeshArgs {
-    /** The cluster's Kubernetes provider; every resource of the mesh uses it. */
-    provider: k8s.Provider;
     /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`. */
     version: string;
     /**
@@ -78,6 +76,9 @@ export interface IstioMeshArgs {
  * Istio installed from its official Helm charts: base (CRDs), then istiod, then an ingress
  * gateway behind an AWS load balancer, each release waiting until the previous one is ready.
  * Uninstalling waits too, so the load balancer is gone before the cluster is.
+ *
+ * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
+ * or `providers`) or inherited from a parent; without any, Pulumi's default provider.
  */
 export class IstioMesh extends pulumi.ComponentResource {
     /** The `base` release: Istio's CRDs. */
@@ -107,7 +108,7 @@ export class IstioMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:IstioMesh", name, {}, opts);
-        const k8sOpts = { parent: this, provider: args.provider };
+        const k8sOpts = { parent: this };
         const serviceType = args.serviceType ?? "LoadBalancer";
         const chart = (chartName: string) => ({
             chart: chartName,

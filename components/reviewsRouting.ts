@@ -18,8 +18,6 @@ import {
 
 /** Arguments of {@link ReviewsRouting}. */
 export interface ReviewsRoutingArgs {
-    /** The cluster's Kubernetes provider; every routing object uses it. */
-    provider: k8s.Provider;
     /** The app's namespace; routing objects live beside the services they route. */
     namespace: pulumi.Input<string>;
     /** The routing mode (see `ROUTING_MODES`). */
@@ -50,6 +48,9 @@ export interface ReviewsRoutingArgs {
  * fault, if any) and details to v1, the reviews VirtualService the mode and timeout call for, and
  * the namespace's PeerAuthentication. Object names are stable across modes and options, so a
  * switch updates, creates or deletes these objects and nothing else in the stack.
+ *
+ * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
+ * or `providers`) or inherited from a parent; without any, Pulumi's default provider.
  */
 export class ReviewsRouting extends pulumi.ComponentResource {
     /** The mode this routing implements. */
@@ -75,7 +76,7 @@ export class ReviewsRouting extends pulumi.ComponentResource {
             mtls: args.mtls ?? defaults.mtls,
         };
         const plan = routingPlan(services, options);
-        const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.istioReady };
+        const k8sOpts = { parent: this, dependsOn: args.istioReady };
         const istioObject = (
             kind: string,
             apiVersion: string,

@@ -13,17 +13,20 @@ function build(namespace?: string) {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         const base = new k8s.core.v1.ConfigMap("crds", {}, { provider });
         const istiod = new k8s.core.v1.ConfigMap("istiod", {}, { provider });
-        return new BookinfoApp("app", {
-            provider,
-            namespace,
-            mesh: {
-                ready: [base, istiod],
-                gatewayPodLabels: { app: "istio-ingressgateway", istio: "ingressgateway" },
-                gatewayHttpTargetPort: 80,
-                ingressHost: pulumi.output("lb.example.com"),
-                ingressPort: 80,
+        return new BookinfoApp(
+            "app",
+            {
+                namespace,
+                mesh: {
+                    ready: [base, istiod],
+                    gatewayPodLabels: { app: "istio-ingressgateway", istio: "ingressgateway" },
+                    gatewayHttpTargetPort: 80,
+                    ingressHost: pulumi.output("lb.example.com"),
+                    ingressPort: 80,
+                },
             },
-        });
+            { provider },
+        );
     });
 }
 

@@ -28,6 +28,8 @@ export interface Registered {
     parent: string;
     /** Provider reference "<urn>::<id>", or "" for the default provider. */
     provider: string;
+    /** For components: the providers they were given, by package ("<urn>::<id>" each). */
+    providers: Record<string, string>;
     /** URNs this resource depends on: dependsOn and inputs' resources. */
     dependencies: string[];
     custom: boolean;
@@ -72,6 +74,16 @@ export class Run<T> {
     /** Logical names of the resources `r` depends on. */
     dependencyNames(r: Registered): string[] {
         return r.dependencies.map(nameOfUrn).sort();
+    }
+
+    /** The logical names of the providers a component was given, by package. */
+    providerNames(r: Registered): Record<string, string> {
+        return Object.fromEntries(
+            Object.entries(r.providers).map(([pkg, ref]) => [
+                pkg,
+                nameOfUrn(ref.split("::").slice(0, -1).join("::")),
+            ]),
+        );
     }
 
     /** The logical name of the provider `r` uses ("" for a default provider). */
@@ -219,6 +231,7 @@ export async function runPulumi<T>(
                 name,
                 parent,
                 provider: req.getProvider(),
+                providers: read ? {} : Object.fromEntries(req.getProvidersMap().toArray()),
                 dependencies: req.getDependenciesList(),
                 custom: read ? true : req.getCustom(),
                 read,

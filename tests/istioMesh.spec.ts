@@ -22,12 +22,11 @@ function chartInputs(inputs: Record<string, unknown>) {
 function build(args: Partial<IstioMeshArgs> = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        return new IstioMesh("mesh", {
-            provider,
-            version: "1.30.5",
-            loadBalancerType: "nlb",
-            ...args,
-        });
+        return new IstioMesh(
+            "mesh",
+            { version: "1.30.5", loadBalancerType: "nlb", ...args },
+            { provider },
+        );
     });
 }
 

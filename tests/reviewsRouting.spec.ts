@@ -6,19 +6,17 @@ import { ReviewsRouting, ReviewsRoutingArgs } from "../components/reviewsRouting
 import { ROUTING_MODE_NAMES, RoutingMode } from "../lib/routing";
 import { runPulumi, valueOf } from "./harness";
 
-type Options = Omit<ReviewsRoutingArgs, "provider" | "namespace" | "mode" | "istioReady">;
+type Options = Omit<ReviewsRoutingArgs, "namespace" | "mode" | "istioReady">;
 
 function build(mode: RoutingMode, options: Options = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         const crds = new k8s.core.v1.ConfigMap("crds", {}, { provider });
-        return new ReviewsRouting("r", {
-            provider,
-            namespace: "bookinfo",
-            mode,
-            ...options,
-            istioReady: [crds],
-        });
+        return new ReviewsRouting(
+            "r",
+            { namespace: "bookinfo", mode, ...options, istioReady: [crds] },
+            { provider },
+        );
     });
 }
 
@@ -259,12 +257,11 @@ describe("ReviewsRouting", () => {
     it("takes the services and versions it routes from its arguments", async () => {
         const run = await runPulumi(() => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-            return new ReviewsRouting("r", {
-                provider,
-                namespace: "shop",
-                mode: "jason-v2",
-                services: { reviews: ["v1", "v2"] },
-            });
+            return new ReviewsRouting(
+                "r",
+                { namespace: "shop", mode: "jason-v2", services: { reviews: ["v1", "v2"] } },
+                { provider },
+            );
         });
         assert.deepEqual(Object.keys(routingObjects(run)).sort(), ["r-dr-reviews", "r-vs-reviews"]);
         assert.deepEqual(run.named("r-dr-reviews").inputs.spec.subsets, subsets("v1", "v2"));
@@ -274,12 +271,11 @@ describe("ReviewsRouting", () => {
         await assert.rejects(
             runPulumi(() => {
                 const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-                return new ReviewsRouting("r", {
-                    provider,
-                    namespace: "shop",
-                    mode: "jason-v2",
-                    services: { reviews: ["v1"] },
-                });
+                return new ReviewsRouting(
+                    "r",
+                    { namespace: "shop", mode: "jason-v2", services: { reviews: ["v1"] } },
+                    { provider },
+                );
             }),
             /routing mode "jason-v2" sends reviews traffic to subset "v2", but reviews runs only v1/,
         );
