@@ -34,6 +34,7 @@ function eksCluster(settings: StackConfig): EksClusterType {
         sshPublicKey: settings.sshPublicKey,
         existingVpc: settings.existingVpc,
         adminPrincipalArns: settings.adminPrincipalArns,
+        awsProfile: settings.awsProfile,
         tags: { "istio-eks:stack": stack, "istio-eks:project": pulumi.getProject() },
     });
 }

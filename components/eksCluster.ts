@@ -16,16 +16,41 @@ export const VPC_CIDR = "10.0.0.0/16";
 export const PUBLIC_SUBNET_CIDRS = ["10.0.0.0/22", "10.0.4.0/22"];
 export const PRIVATE_SUBNET_CIDRS = ["10.0.128.0/19", "10.0.160.0/19"];
 
-/** The AWS managed policies every EKS worker node needs. */
-export const NODE_POLICY_ARNS = [
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+/**
+ * The AWS managed policies every EKS worker node needs, by name: their ARNs start with the
+ * partition (`arn:aws-cn:...` in China), so they are built from a lookup of it.
+ */
+export const NODE_POLICY_NAMES = [
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
 ];
 
-/** The EKS access policy given to `adminPrincipalArns`. */
-export const CLUSTER_ADMIN_POLICY_ARN =
-    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+/** The EKS access policy given to `adminPrincipalArns`, by name (its ARN names the partition). */
+export const CLUSTER_ADMIN_POLICY_NAME = "AmazonEKSClusterAdminPolicy";
+
+/**
+ * Zones where EKS creates no cluster (its networking requirements name them by zone ID, which,
+ * unlike zone names, is the same physical zone in every account).
+ */
+export const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"];
+
+/**
+ * The lookup of zones a created VPC may use: standard zones only. Local Zones and Wavelength
+ * Zones the account opted into are listed too (and sort first in some regions), but EKS cannot
+ * run a cluster in them.
+ */
+export const ZONE_QUERY = {
+    state: "available",
+    filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    excludeZoneIds: EKS_UNSUPPORTED_ZONE_IDS,
+};
+
+/**
+ * The instance metadata service (IMDSv2 only) answers the node itself, not its pods: no pod in
+ * this stack needs it, and one more hop would hand every pod the node role's credentials.
+ */
+export const METADATA_HOP_LIMIT = 1;
 
 /** Arguments of {@link EksCluster}. */
 export interface EksClusterArgs {
@@ -51,6 +76,12 @@ export interface EksClusterArgs {
     existingVpc?: { vpcId: string; publicSubnetIds: string[]; privateSubnetIds: string[] };
     /** IAM role or user ARNs given cluster-admin access entries. */
     adminPrincipalArns?: string[];
+    /**
+     * The AWS profile the stack's AWS provider uses (`aws:profile`), if any: the kubeconfig's
+     * `aws eks get-token` then uses it too, so Kubernetes calls are made by the identity that
+     * created the cluster (its admin) and not by whatever the default credentials are.
+     */
+    awsProfile?: string;
     /** Tags for every AWS resource the component creates. */
     tags?: Record<string, string>;
 }
@@ -102,6 +133,7 @@ export class EksCluster extends pulumi.ComponentResource {
             parent: this,
             ...(awsProvider === undefined ? {} : { providers: { aws: awsProvider } }),
         };
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
         const network = args.existingVpc
             ? {
@@ -126,7 +158,7 @@ export class EksCluster extends pulumi.ComponentResource {
                             principalArn: arn,
                             accessPolicies: {
                                 admin: {
-                                    policyArn: CLUSTER_ADMIN_POLICY_ARN,
+                                    policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY_NAME}`,
                                     accessScope: { type: "cluster" },
                                 },
                             },
@@ -138,6 +170,9 @@ export class EksCluster extends pulumi.ComponentResource {
                 skipDefaultNodeGroup: true,
                 skipDefaultSecurityGroups: true,
                 createOidcProvider: false,
+                ...(args.awsProfile === undefined
+                    ? {}
+                    : { providerCredentialOpts: { profileName: args.awsProfile } }),
                 tags,
             },
             eksOpts,
@@ -168,6 +203,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     Statement: [
                         {
                             Effect: "Allow",
+                            // The same service name in every partition.
                             Principal: { Service: "ec2.amazonaws.com" },
                             Action: "sts:AssumeRole",
                         },
@@ -177,11 +213,14 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const policies = NODE_POLICY_ARNS.map(
-            (policyArn) =>
+        const policies = NODE_POLICY_NAMES.map(
+            (policy) =>
                 new aws.iam.RolePolicyAttachment(
-                    `${name}-node-${policyArn.split("/").pop()}`,
-                    { role: nodeRole.name, policyArn },
+                    `${name}-node-${policy}`,
+                    {
+                        role: nodeRole.name,
+                        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
+                    },
                     { parent: this },
                 ),
         );
@@ -204,8 +243,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 metadataOptions: {
                     httpEndpoint: "enabled",
                     httpTokens: "required",
-                    // Two hops, so pods (one hop beyond the node) can still reach the metadata service.
-                    httpPutResponseHopLimit: 2,
+                    httpPutResponseHopLimit: METADATA_HOP_LIMIT,
                 },
                 keyName: keyPair?.keyName,
                 updateDefaultVersion: true,
@@ -221,6 +259,9 @@ export class EksCluster extends pulumi.ComponentResource {
             `${name}-nodes`,
             {
                 cluster,
+                // With a launch template, @pulumi/eks leaves the nodes' version unset (EKS then
+                // keeps it on upgrades): tie it to the control plane's, so both move together.
+                version: cluster.eksCluster.version,
                 nodeRole,
                 operatingSystem: eks.OperatingSystem.AL2023,
                 instanceTypes: [args.instanceType],
@@ -266,12 +307,12 @@ export class EksCluster extends pulumi.ComponentResource {
 
     /** A VPC over two zones: public subnets (tagged for internet-facing load balancers) and private ones behind a NAT gateway. */
     private createVpc(name: string, tags: Record<string, string>) {
-        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
+        const zones = aws.getAvailabilityZonesOutput(ZONE_QUERY, { parent: this });
         const zone = (i: number) =>
             zones.names.apply((names) => {
                 if (names.length < PUBLIC_SUBNET_CIDRS.length) {
                     throw new Error(
-                        `the region has ${names.length} available zone(s); the VPC needs ${PUBLIC_SUBNET_CIDRS.length}`,
+                        `the region has ${names.length} standard zone(s) where EKS runs clusters; the VPC needs ${PUBLIC_SUBNET_CIDRS.length}`,
                     );
                 }
                 return names[i];

@@ -199,6 +199,8 @@ export interface StackConfig {
     /** Absent: the cluster gets a VPC of its own. */
     existingVpc?: ExistingVpc;
     adminPrincipalArns: string[];
+    /** `aws:profile`: the kubeconfig of an EKS cluster authenticates with it too. */
+    awsProfile?: string;
     istioVersion: string;
     appNamespace: string;
     loadBalancerType: LoadBalancerType;
@@ -214,6 +216,10 @@ export class ConfigError extends Error {
 
 /** Raw settings as Pulumi passes them: key (without the project prefix) to string. */
 export type RawConfig = Readonly<Partial<Record<string, string>>>;
+
+/** The settings of the providers' namespaces the program reads besides its own. */
+export const PROVIDER_KEYS = ["aws:profile"] as const;
+export type ProviderSettings = Readonly<Partial<Record<(typeof PROVIDER_KEYS)[number], string>>>;
 
 class Reader {
     readonly problems: string[] = [];
@@ -349,9 +355,11 @@ const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /**
  * Parses and validates raw stack settings.
  *
+ * `providers` are the providers' own settings the program reads (`aws:profile`).
+ *
  * @throws ConfigError listing every problem found (not only the first), before anything is created.
  */
-export function parseConfig(raw: RawConfig): StackConfig {
+export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): StackConfig {
     const r = new Reader(raw);
 
     for (const key of Object.keys(raw)) {
@@ -514,10 +522,15 @@ export function parseConfig(raw: RawConfig): StackConfig {
         sshPublicKey,
         existingVpc,
         adminPrincipalArns,
+        awsProfile: blankAsUnset(providers["aws:profile"]),
         istioVersion,
         appNamespace,
         loadBalancerType,
     };
+}
+
+function blankAsUnset(value: string | undefined): string | undefined {
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
 /**
@@ -549,7 +562,15 @@ export function kubernetesProviderConfig(): { kubeconfig?: string; context?: str
     };
 }
 
+/** The current stack's values of {@link PROVIDER_KEYS}. */
+export function providerSettings(): ProviderSettings {
+    const all = pulumi.runtime.allConfig();
+    return Object.fromEntries(
+        PROVIDER_KEYS.filter((key) => all[key] !== undefined).map((key) => [key, all[key]]),
+    );
+}
+
 /** Reads and validates the current stack's settings. @throws ConfigError */
 export function readConfig(): StackConfig {
-    return parseConfig(rawStackConfig());
+    return parseConfig(rawStackConfig(), providerSettings());
 }

@@ -13,6 +13,7 @@ import {
     ConfigKeySpec,
     isValidSshPublicKey,
     parseConfig,
+    providerSettings,
     RawConfig,
     rawStackConfig,
     readConfig,
@@ -45,6 +46,7 @@ const DEFAULTS: StackConfig = {
     sshPublicKey: undefined,
     existingVpc: undefined,
     adminPrincipalArns: [],
+    awsProfile: undefined,
     istioVersion: "1.30.5",
     appNamespace: "bookinfo",
     loadBalancerType: "nlb",
@@ -476,6 +478,12 @@ describe("readConfig", () => {
         pulumi.runtime.setAllConfig({ "istio-eks:routing": "all-v1", "aws:region": "us-west-2" });
         assert.deepStrictEqual(rawStackConfig(), { routing: "all-v1" });
         assert.deepStrictEqual(readConfig(), withMode("all-v1"));
+    });
+
+    it("reads the AWS profile of the stack's AWS provider", () => {
+        pulumi.runtime.setAllConfig({ "aws:profile": "lab-admin", "aws:region": "us-west-2" });
+        assert.deepStrictEqual(providerSettings(), { "aws:profile": "lab-admin" });
+        assert.deepStrictEqual(readConfig(), { ...DEFAULTS, awsProfile: "lab-admin" });
     });
 
     it("rejects an unknown key of this project", () => {

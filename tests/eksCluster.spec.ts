@@ -3,7 +3,7 @@ import * as assert from "assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 
 import { EksCluster, EksClusterArgs } from "../components/eksCluster";
-import { MOCK, runPulumi, valueOf } from "./harness";
+import { Invokes, MOCK, runPulumi, valueOf } from "./harness";
 
 const BASE: EksClusterArgs = {
     kubernetesVersion: "1.35",
@@ -12,9 +12,16 @@ const BASE: EksClusterArgs = {
     tags: { team: "mesh" },
 };
 
-function build(args: Partial<EksClusterArgs> = {}) {
-    return runPulumi(() => new EksCluster("c", { ...BASE, ...args }));
+function build(args: Partial<EksClusterArgs> = {}, invokes: Invokes = {}) {
+    return runPulumi(() => new EksCluster("c", { ...BASE, ...args }), {}, invokes);
 }
+
+const ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones";
+const PARTITION = "aws:index/getPartition:getPartition";
+/** AWS GovCloud (US), whose ARNs start `arn:aws-us-gov:`. */
+const GOV_CLOUD: Invokes = {
+    [PARTITION]: () => ({ partition: "aws-us-gov", dnsSuffix: "amazonaws.com", id: "aws-us-gov" }),
+};
 
 describe("EksCluster", () => {
     it("creates a VPC over two zones: public subnets for load balancers, private ones behind one NAT", async () => {
@@ -70,6 +77,17 @@ describe("EksCluster", () => {
         assert.ok(run.dependencyNames(nat[0]).includes("c-igw"));
     });
 
+    it("puts the VPC in standard zones where EKS runs clusters: no Local Zones, no unsupported zone IDs", async () => {
+        const run = await build();
+        assert.deepEqual(run.invoked(ZONES), [
+            {
+                state: "available",
+                filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+                excludeZoneIds: ["use1-az3", "usw1-az2", "cac1-az3"],
+            },
+        ]);
+    });
+
     it("creates the EKS cluster with a pinned version, API authentication and no default nodes", async () => {
         const run = await build();
         const cluster = run.named("c-eks");
@@ -105,6 +123,26 @@ describe("EksCluster", () => {
         });
     });
 
+    it("builds the admin access policy's ARN from the partition", async () => {
+        const arn = "arn:aws-us-gov:iam::123456789012:role/Admin";
+        const run = await build({ adminPrincipalArns: [arn] }, GOV_CLOUD);
+        const entries = Object.values(run.named("c-eks").inputs.accessEntries);
+        assert.deepEqual(
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            entries.map((e: any) => e.accessPolicies.admin.policyArn),
+            ["arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"],
+        );
+        assert.deepEqual(run.invoked(PARTITION), [{}]);
+    });
+
+    it("hands the stack's AWS profile to the kubeconfig, so Kubernetes calls use the cluster creator's identity", async () => {
+        const run = await build({ awsProfile: "lab-admin" });
+        assert.deepEqual(run.named("c-eks").inputs.providerCredentialOpts, {
+            profileName: "lab-admin",
+        });
+        assert.equal((await build()).named("c-eks").inputs.providerCredentialOpts, undefined);
+    });
+
     it("opens istiod's webhook port 15017 from the control plane to the nodes", async () => {
         const run = await build();
         const rule = run.named("c-istio-webhook");
@@ -120,14 +158,14 @@ describe("EksCluster", () => {
         });
     });
 
-    it("runs an AL2023 managed node group in the private subnets with IMDSv2 required", async () => {
+    it("runs an AL2023 managed node group at the cluster's version in the private subnets, IMDSv2 only for the node itself", async () => {
         const run = await build();
         const template = run.named("c-node-template");
         assert.deepEqual(template.inputs, {
             metadataOptions: {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                httpPutResponseHopLimit: 2,
+                httpPutResponseHopLimit: 1,
             },
             updateDefaultVersion: true,
             tagSpecifications: [{ resourceType: "instance", tags: { team: "mesh" } }],
@@ -139,6 +177,7 @@ describe("EksCluster", () => {
         assert.equal(nodes.type, "eks:index:ManagedNodeGroup");
         assert.deepEqual(nodes.inputs, {
             cluster: { resource: "eks:index:Cluster::c-eks" },
+            version: "1.35",
             nodeRole: { resource: "aws:iam/role:Role::c-node-role" },
             operatingSystem: "AL2023",
             instanceTypes: ["m5.large"],
@@ -209,6 +248,21 @@ describe("EksCluster", () => {
                     "c-node-role-role",
                     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
                 ],
+            ],
+        );
+    });
+
+    it("builds the node policies' ARNs from the partition", async () => {
+        const run = await build({}, GOV_CLOUD);
+        assert.deepEqual(
+            run
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .map((a) => a.inputs.policyArn)
+                .sort(),
+            [
+                "arn:aws-us-gov:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                "arn:aws-us-gov:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+                "arn:aws-us-gov:iam::aws:policy/AmazonEKS_CNI_Policy",
             ],
         );
     });

@@ -17,6 +17,7 @@ export const MOCK = {
     kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [] }),
     ingressHostname: "a1b2c3-123456789.elb.us-west-2.amazonaws.com",
     zones: ["us-west-2a", "us-west-2b", "us-west-2c"],
+    partition: { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
 };
 
 /** One resource as the engine would have seen it. */
@@ -39,6 +40,7 @@ export interface Registered {
     id?: string;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     inputs: any;
+    options?: Options;
 }
 
 /** What a run saw. */
@@ -46,7 +48,13 @@ export class Run<T> {
     constructor(
         public readonly resources: Registered[],
         public readonly result: T,
+        public readonly invokes: Invoked[] = [],
     ) {}
+
+    /** The inputs of every call of the function `token`, in order. */
+    invoked(token: string): unknown[] {
+        return this.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+    }
 
     /** All resources of a type token, e.g. `kubernetes:core/v1:Service`. */
     ofType(type: string): Registered[] {
@@ -100,13 +108,40 @@ export function nameOfUrn(urn: string): string {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Inputs = Record<string, any>;
 
+/** What a mocked function call (an invoke such as `aws.getPartition`) answers, by token. */
+export type Invokes = Record<string, (inputs: Inputs) => Inputs>;
+
+/** The answers of the invokes the program makes; a run may replace some. */
+const INVOKES: Invokes = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: MOCK.zones,
+        zoneIds: MOCK.zones.map((_, i) => `usw2-az${i + 1}`),
+    }),
+    "aws:index/getPartition:getPartition": () => MOCK.partition,
+};
+
+/** One function call as the engine would have seen it. */
+export interface Invoked {
+    token: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    inputs: any;
+}
+
+/** Resource options the engine acts on besides dependencies (not recorded for reads). */
+export interface Options {
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
+    /** "" where not set. */
+    customTimeouts: { create: string; update: string; delete: string };
+}
+
 /** What the mocks answer for each resource: its inputs, plus the outputs providers compute. */
 function mockOutputs(type: string, name: string, inputs: Inputs, id: string | undefined): Inputs {
     switch (type) {
         case "eks:index:Cluster":
             return {
                 kubeconfigJson: MOCK.kubeconfigJson,
-                eksCluster: { name: MOCK.clusterName },
+                eksCluster: { name: MOCK.clusterName, version: inputs.version },
                 clusterSecurityGroupId: MOCK.clusterSecurityGroupId,
             };
         case "kubernetes:helm.sh/v3:Release":
@@ -181,13 +216,17 @@ function clearProjectModules(): void {
 /**
  * Runs `program` under fresh mocks with the given stack settings (keys without the project
  * prefix; `aws:region` and other namespaced keys as they are), waits until every registration
- * has reached the mock engine, and returns what was registered.
+ * has reached the mock engine, and returns what was registered. `invokes` replaces the answers
+ * of some functions for this run.
  */
 export async function runPulumi<T>(
     program: () => T,
     config: Record<string, string> = {},
+    invokes: Invokes = {},
 ): Promise<Run<T>> {
     const resources: Registered[] = [];
+    const invoked: Invoked[] = [];
+    const answers = { ...INVOKES, ...invokes };
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
@@ -200,10 +239,10 @@ export async function runPulumi<T>(
                     },
                 };
             },
-            call: (args) =>
-                args.token === "aws:index/getAvailabilityZones:getAvailabilityZones"
-                    ? { names: MOCK.zones, zoneIds: MOCK.zones.map((_, i) => `usw2-az${i + 1}`) }
-                    : {},
+            call: (args) => {
+                invoked.push({ token: args.token, inputs: args.inputs });
+                return answers[args.token]?.(args.inputs) ?? {};
+            },
         },
         PROJECT,
         STACK,
@@ -241,6 +280,7 @@ export async function runPulumi<T>(
                         read ? req.getProperties() : req.getObject(),
                     ),
                 ),
+                options: read ? undefined : recordedOptions(req),
             });
             return original(req, callback);
         };
@@ -251,7 +291,22 @@ export async function runPulumi<T>(
     const result = program();
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     await (pulumi.runtime as any).waitForRPCs();
-    return new Run(resources, result);
+    return new Run(resources, result, invoked);
+}
+
+/** The options of a registration request that the engine acts on at update and delete time. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function recordedOptions(req: any): Options {
+    const timeouts = req.getCustomtimeouts();
+    return {
+        replaceOnChanges: req.getReplaceonchangesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        customTimeouts: {
+            create: timeouts?.getCreate() ?? "",
+            update: timeouts?.getUpdate() ?? "",
+            delete: timeouts?.getDelete() ?? "",
+        },
+    };
 }
 
 /** Loads the project's program (`index.ts`) afresh and returns its stack outputs. */

@@ -280,6 +280,13 @@ describe("the program", () => {
         });
     });
 
+    it("hands aws:profile to the EKS cluster's kubeconfig", async () => {
+        const run = await deploy({ "aws:profile": "lab-admin" });
+        assert.deepEqual(run.named("dev-eks").inputs.providerCredentialOpts, {
+            profileName: "lab-admin",
+        });
+    });
+
     it("switching all-v1 -> jason-v2 changes the reviews VirtualService and nothing else", async () => {
         const before = await deployed({ routing: "all-v1" });
         const after = await deployed({ routing: "jason-v2" });
