@@ -3,6 +3,8 @@
  * counting what each reader saw, judging the counts against the stack's expectation, and
  * parsing the command's arguments. scripts/verify.ts does the requests and the printing.
  */
+import { parseArgs } from "util";
+
 import {
     defaultTrafficOptions,
     ERROR_OUTCOME,
@@ -12,7 +14,9 @@ import {
     Reader,
     READERS,
     ROUTING_MODE_NAMES,
+    ROUTING_MODES,
     RoutingMode,
+    TEST_USER,
 } from "./routing";
 
 /** The reviews version that shows no rating stars at all (it never calls ratings). */
@@ -336,20 +340,48 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
 /** A mistake in the command line: the command prints it and exits with status 2. */
 export class UsageError extends Error {}
 
-/** The options `npm run verify` takes, with their argument, for help and error messages. */
+/** The canary's percent that a stack without canaryWeight, and `--expect canary`, use. */
+export const DEFAULT_CANARY_WEIGHT = defaultTrafficOptions("canary").canaryWeight;
+
+/** One option of `npm run verify`, for the parser, the help and the error messages. */
+export interface VerifyOptionSpec {
+    /** What the value is, e.g. "<url>"; "" for a flag without a value. */
+    readonly value: string;
+    /** One line for `--help`. */
+    readonly help: string;
+    /** A one-letter alias, e.g. "h" for -h. */
+    readonly short?: string;
+}
+
+/** Every option `npm run verify` takes, in the order `--help` lists them. */
 export const VERIFY_OPTIONS = {
-    "--url": "<url>",
-    "--expect": "<mode>",
-    "--canary-weight": "<percent>",
-    "--requests": "<n>",
-    "--concurrency": "<n>",
-    "--timeout": "<seconds>",
-    "--wait": "<seconds>",
-    "--json": "",
-    "--help": "",
-} as const;
+    url: { value: "<url>", help: "product page (default: the stack output productPageUrl)" },
+    expect: {
+        value: "<mode>",
+        help: "routing mode to expect, see below (default: the stack output reviewsExpectation)",
+    },
+    "canary-weight": {
+        value: "<percent>",
+        help: `with --expect canary: percent for v3 (default ${DEFAULT_CANARY_WEIGHT})`,
+    },
+    requests: { value: "<n>", help: `pages per reader (default ${DEFAULT_REQUESTS})` },
+    concurrency: { value: "<n>", help: `requests at once (default ${DEFAULT_CONCURRENCY})` },
+    timeout: {
+        value: "<seconds>",
+        help: `wait this long for each page (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    },
+    wait: {
+        value: "<seconds>",
+        help: "repeat rounds until the routing holds or this time is up (default 0)",
+    },
+    json: { value: "", help: "print counts, expectation and verdict as JSON" },
+    help: { value: "", short: "h", help: "print this help" },
+} as const satisfies Record<string, VerifyOptionSpec>;
 
 type OptionName = keyof typeof VERIFY_OPTIONS;
+
+const isOptionName = (name: string): name is OptionName =>
+    Object.prototype.hasOwnProperty.call(VERIFY_OPTIONS, name);
 
 function wholeNumber(option: string, text: string, min: number, max: number): number {
     const n = Number(text);
@@ -370,41 +402,77 @@ function seconds(option: string, text: string, allowZero: boolean, max: number):
 }
 
 /**
- * Parses `npm run verify` arguments: `--name value` or `--name=value`.
+ * The options as given, by name: Node's `util.parseArgs` splits the command line (`--name value`,
+ * `--name=value`, `-h`); the checks here turn its loose reading into messages that name the
+ * option and what it takes. It runs non-strict because strict mode's own errors are worded for
+ * programmers ("Option '--expect <value>' argument missing") and would not name the modes.
+ */
+function givenOptions(argv: readonly string[]): Partial<Record<OptionName, string>> {
+    const options = Object.fromEntries(
+        Object.entries(VERIFY_OPTIONS).map(([name, spec]: [string, VerifyOptionSpec]) => [
+            name,
+            {
+                type: spec.value === "" ? ("boolean" as const) : ("string" as const),
+                ...(spec.short === undefined ? {} : { short: spec.short }),
+            },
+        ]),
+    );
+    const { tokens } = parseArgs({
+        args: [...argv],
+        options,
+        strict: false,
+        allowPositionals: true,
+        tokens: true,
+    });
+    const given: Partial<Record<OptionName, string>> = {};
+    for (const token of tokens) {
+        if (token.kind === "positional") {
+            throw new UsageError(
+                `unexpected argument "${token.value}"; options take the form --name value`,
+            );
+        }
+        if (token.kind !== "option") {
+            continue; // "--": what follows is positional, and refused above
+        }
+        if (!isOptionName(token.name)) {
+            const known = Object.keys(VERIFY_OPTIONS).map((o) => `--${o}`);
+            throw new UsageError(
+                `unknown option ${token.rawName}; expected one of ${known.join(", ")}`,
+            );
+        }
+        const option = `--${token.name}`;
+        const spec: VerifyOptionSpec = VERIFY_OPTIONS[token.name];
+        if (spec.value === "") {
+            if (token.inlineValue) {
+                throw new UsageError(`${option} takes no value`);
+            }
+            given[token.name] = "";
+        } else if (
+            token.value === undefined ||
+            (!token.inlineValue && token.value.startsWith("--"))
+        ) {
+            // Non-strict parseArgs takes the next argument whatever it is: `--expect --json`
+            // is a missing mode, not the mode "--json".
+            throw new UsageError(`${option} needs a value: ${option} ${spec.value}`);
+        } else {
+            given[token.name] = token.value;
+        }
+    }
+    return given;
+}
+
+/**
+ * Parses `npm run verify` arguments: `--name value` or `--name=value`, with Node's
+ * `util.parseArgs`.
  *
  * @throws UsageError naming the option, the value and what is allowed.
  */
 export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
-    const given: Partial<Record<OptionName, string>> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const eq = arg.indexOf("=");
-        const name = eq > 0 ? arg.slice(0, eq) : arg;
-        if (!Object.prototype.hasOwnProperty.call(VERIFY_OPTIONS, name)) {
-            throw new UsageError(
-                name.startsWith("-")
-                    ? `unknown option ${name}; expected one of ${Object.keys(VERIFY_OPTIONS).join(", ")}`
-                    : `unexpected argument "${arg}"; options take the form --name value`,
-            );
-        }
-        const option = name as OptionName;
-        if (VERIFY_OPTIONS[option] === "") {
-            if (eq > 0) {
-                throw new UsageError(`${option} takes no value`);
-            }
-            given[option] = "";
-        } else if (eq > 0) {
-            given[option] = arg.slice(eq + 1);
-        } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
-            given[option] = argv[++i];
-        } else {
-            throw new UsageError(`${option} needs a value: ${option} ${VERIFY_OPTIONS[option]}`);
-        }
-    }
+    const given = givenOptions(argv);
 
     let url: string | undefined;
-    if (given["--url"] !== undefined) {
-        url = given["--url"];
+    if (given.url !== undefined) {
+        url = given.url;
         let parsed: URL | undefined;
         try {
             parsed = new URL(url);
@@ -416,8 +484,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         }
     }
     let expect: RoutingMode | undefined;
-    if (given["--expect"] !== undefined) {
-        const mode = given["--expect"];
+    if (given.expect !== undefined) {
+        const mode = given.expect;
         if (!isRoutingMode(mode)) {
             throw new UsageError(
                 `--expect "${mode}": expected a routing mode, one of ${ROUTING_MODE_NAMES.join(", ")}`,
@@ -426,39 +494,76 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         expect = mode;
     }
     let canaryWeight: number | undefined;
-    if (given["--canary-weight"] !== undefined) {
-        canaryWeight = wholeNumber("--canary-weight", given["--canary-weight"], 0, 100);
+    if (given["canary-weight"] !== undefined) {
+        canaryWeight = wholeNumber("--canary-weight", given["canary-weight"], 0, 100);
         if (expect !== "canary") {
             throw new UsageError(
                 "--canary-weight goes with --expect canary (the stack's own expectation has its weight)",
             );
         }
     }
-    const number = (option: OptionName, parse: (text: string) => number, fallback: number) =>
-        given[option] === undefined ? fallback : parse(given[option]);
+    const number = (option: OptionName, parse: (text: string) => number, fallback: number) => {
+        const text = given[option];
+        return text === undefined ? fallback : parse(text);
+    };
     return {
         url,
         expect,
         canaryWeight,
         requests: number(
-            "--requests",
+            "requests",
             (t) => wholeNumber("--requests", t, 1, 10000),
             DEFAULT_REQUESTS,
         ),
         concurrency: number(
-            "--concurrency",
+            "concurrency",
             (t) => wholeNumber("--concurrency", t, 1, 100),
             DEFAULT_CONCURRENCY,
         ),
         timeoutSeconds: number(
-            "--timeout",
+            "timeout",
             (t) => seconds("--timeout", t, false, 600),
             DEFAULT_TIMEOUT_SECONDS,
         ),
-        waitSeconds: number("--wait", (t) => seconds("--wait", t, true, 3600), 0),
-        json: given["--json"] !== undefined,
-        help: given["--help"] !== undefined,
+        waitSeconds: number("wait", (t) => seconds("--wait", t, true, 3600), 0),
+        json: given.json !== undefined,
+        help: given.help !== undefined,
     };
+}
+
+/**
+ * `npm run verify -- --help`: what the command does, its exit statuses, every option, and the
+ * routing modes `--expect` takes with what each shows.
+ */
+export function verifyUsage(): string {
+    const optionRows = Object.entries(VERIFY_OPTIONS).map(
+        ([name, spec]: [string, VerifyOptionSpec]) => [
+            `${spec.short === undefined ? "" : `-${spec.short}, `}--${name}` +
+                (spec.value === "" ? "" : ` ${spec.value}`),
+            spec.help,
+        ],
+    );
+    const modeRows = Object.entries(ROUTING_MODES).map(([mode, def]) => [mode, def.summary]);
+    const rows = (list: string[][]) => {
+        const width = Math.max(...list.map(([first]) => first.length)) + 2;
+        return list.map(([first, text]) => `  ${first.padEnd(width)}${text}`).join("\n");
+    };
+    return [
+        "Usage: npm run verify -- [options]",
+        "",
+        `Loads the product page as readers would (anonymous, and signed in as ${TEST_USER}), reads the`,
+        "reviews version of each page (v1 no stars, v2 black stars, v3 red stars, or an error), and",
+        "checks the counts against what the routing should give. Exit status: 0 the routing holds,",
+        "1 it does not, 2 the check could not be made (a bad option, no stack outputs, the page could",
+        "not be reached or not be read).",
+        "",
+        "Options:",
+        rows(optionRows),
+        "",
+        "Routing modes (--expect):",
+        rows(modeRows),
+        "",
+    ].join("\n");
 }
 
 /** Seconds for people: "0.4 s", "3 s", "12 s". */

@@ -14,7 +14,6 @@ import * as path from "path";
 
 import { BookinfoModel } from "../lib/manifests";
 import {
-    defaultTrafficOptions,
     ExpectedShares,
     Reader,
     READERS,
@@ -24,9 +23,7 @@ import {
 } from "../lib/routing";
 import {
     classifyPage,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_REQUESTS,
-    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_CANARY_WEIGHT,
     errorOutcome,
     expectationForMode,
     formatSeconds,
@@ -45,6 +42,7 @@ import {
     UsageError,
     Verdict,
     VerifyArgs,
+    verifyUsage,
 } from "../lib/verify";
 
 /** Where the command writes, and how it reads the stack; tests inject their own. */
@@ -100,9 +98,6 @@ export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<strin
         });
     });
 }
-
-/** The canary's percent of a stack that does not set canaryWeight. */
-const DEFAULT_CANARY_WEIGHT = defaultTrafficOptions("canary").canaryWeight;
 
 /** The reviews versions Bookinfo runs, from its manifest. */
 function reviewsVersions(): string[] {
@@ -316,23 +311,6 @@ async function runRound(args: VerifyArgs, target: Target, io: VerifyIo): Promise
     return tally;
 }
 
-const USAGE = `Usage: npm run verify -- [options]
-
-Loads the product page as readers would (anonymous, and signed in as ${TEST_USER}), reads the
-reviews version of each page (v1 no stars, v2 black stars, v3 red stars, or an error), and
-checks the counts against what the routing should give. Exit status: 0 holds, 1 does not,
-2 could not check.
-
-  --url <url>            product page (default: the stack output productPageUrl)
-  --expect <mode>        expect this routing mode (default: the stack output reviewsExpectation)
-  --canary-weight <n>    with --expect canary: percent for v3 (default ${DEFAULT_CANARY_WEIGHT})
-  --requests <n>         pages per reader (default ${DEFAULT_REQUESTS})
-  --concurrency <n>      requests at once (default ${DEFAULT_CONCURRENCY})
-  --timeout <seconds>    wait this long for each page (default ${DEFAULT_TIMEOUT_SECONDS})
-  --wait <seconds>       repeat rounds until the routing holds or this time is up (default 0)
-  --json                 print counts, expectation and verdict as JSON
-`;
-
 /**
  * Runs the command with `argv` (without node and the script) and returns its exit status.
  */
@@ -342,7 +320,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
     try {
         args = parseVerifyArgs(argv);
         if (args.help) {
-            io.stdout.write(USAGE);
+            io.stdout.write(verifyUsage());
             return 0;
         }
         target = await resolveTarget(args, io);

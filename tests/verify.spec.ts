@@ -5,7 +5,13 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 
-import { defaultTrafficOptions, ExpectedShares, expectedShares, RoutingMode } from "../lib/routing";
+import {
+    defaultTrafficOptions,
+    ExpectedShares,
+    expectedShares,
+    ROUTING_MODES,
+    RoutingMode,
+} from "../lib/routing";
 import {
     classifyPage,
     expectationForMode,
@@ -17,6 +23,8 @@ import {
     parseVerifyArgs,
     tolerance,
     UsageError,
+    VERIFY_OPTIONS,
+    verifyUsage,
 } from "../lib/verify";
 import { main, pulumiStackOutputs, VerifyIo } from "../scripts/verify";
 import {
@@ -215,6 +223,29 @@ describe("parseExpectation", () => {
     }
 });
 
+describe("verifyUsage", () => {
+    const usage = verifyUsage();
+
+    it("lists every option with its value and what it does", () => {
+        for (const [name, spec] of Object.entries(VERIFY_OPTIONS)) {
+            const line = usage.split("\n").find((l) => l.includes(`--${name}`));
+            assert.ok(line !== undefined, `--${name} is listed`);
+            assert.ok(line.includes(spec.value) && line.includes(spec.help), line);
+        }
+    });
+
+    it("lists every routing mode --expect takes, with what it shows", () => {
+        const modes = usage
+            .slice(usage.indexOf("Routing modes (--expect):\n"))
+            .split("\n")
+            .slice(1, -1);
+        assert.deepEqual(
+            modes.map((line) => line.trim().split(/ {2,}/)),
+            Object.entries(ROUTING_MODES).map(([mode, def]) => [mode, def.summary]),
+        );
+    });
+});
+
 describe("parseVerifyArgs", () => {
     it("defaults to the stack's page and expectation, 100 pages per reader, 8 at a time", () => {
         assert.deepEqual(parseVerifyArgs([]), {
@@ -291,7 +322,18 @@ describe("parseVerifyArgs", () => {
         [["--expect"], "--expect needs a value: --expect <mode>"],
         [["--expect", "--json"], "--expect needs a value: --expect <mode>"],
         [["--json=yes"], "--json takes no value"],
+        [["--help=me"], "--help takes no value"],
+        [
+            ["-x"],
+            "unknown option -x; expected one of --url, --expect, --canary-weight, --requests, --concurrency, --timeout, --wait, --json, --help",
+        ],
+        [["--", "--json"], 'unexpected argument "--json"; options take the form --name value'],
     ];
+    it("takes -h for --help, and the last of a repeated option", () => {
+        assert.equal(parseVerifyArgs(["-h"]).help, true);
+        assert.equal(parseVerifyArgs(["--requests", "5", "--requests=7"]).requests, 7);
+    });
+
     for (const [argv, message] of bad) {
         it(`refuses ${argv.join(" ")}`, () => {
             assert.throws(
