@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", ".pulumi/", "eslint.config.mjs"] },
+    { ignores: ["node_modules/", "bin/", "dist/", ".pulumi/", "eslint.config.mjs"] },
     ...tseslint.configs.recommended,
     {
         languageOptions: {

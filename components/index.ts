@@ -1,4 +1,34 @@
-export * from "./eksCluster";
-export * from "./istioMesh";
-export * from "./bookinfoApp";
-export * from "./reviewsRouting";
+/**
+ * The public API of the `istio-eks` package: the components, their argument and output types,
+ * and the pure helpers a program may want (routing modes and their expectations, the parsing of
+ * this project's stack settings). Nothing else is exported; the package's `main` is this file's
+ * build.
+ */
+export { EksCluster } from "./eksCluster";
+export type { EksClusterArgs } from "./eksCluster";
+export { IstioMesh } from "./istioMesh";
+export type { GatewayServiceType, IstioMeshArgs } from "./istioMesh";
+export { BookinfoApp } from "./bookinfoApp";
+export type { BookinfoAppArgs, MeshEndpoints } from "./bookinfoApp";
+export { ReviewsRouting } from "./reviewsRouting";
+export type { ReviewsRoutingArgs } from "./reviewsRouting";
+export {
+    DEFAULT_ROUTING_MODE,
+    defaultTrafficOptions,
+    expectedShares,
+    isRoutingMode,
+    ROUTING_MODE_NAMES,
+    ROUTING_MODES,
+    routingPlan,
+} from "../lib/routing";
+export type {
+    ExpectedShares,
+    MtlsMode,
+    RatingsFault,
+    RoutingMode,
+    RoutingPlan,
+    ServiceVersions,
+    TrafficOptions,
+} from "../lib/routing";
+export { ConfigError, parseConfig } from "../lib/config";
+export type { RawConfig, StackConfig } from "../lib/config";

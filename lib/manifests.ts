@@ -9,8 +9,24 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 
-/** The folder of the project's manifests. */
-export const MANIFESTS_DIR = path.join(__dirname, "..", "manifests");
+/**
+ * The root of this package: the nearest folder above this file with a `package.json`. That is
+ * the repository when run from source, and the installed package (beside its build in `bin/`)
+ * when installed from npm, wherever it is installed.
+ */
+export function packageRoot(from = __dirname): string {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "package.json"))) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`no package.json above ${from}`);
+        }
+    }
+}
+
+/** The folder of the project's manifests, shipped in the package beside the build. */
+export const MANIFESTS_DIR = path.join(packageRoot(), "manifests");
 
 /** The Bookinfo app: Services, ServiceAccounts and Deployments. */
 export const BOOKINFO_MANIFEST = path.join(MANIFESTS_DIR, "bookinfo.yaml");
