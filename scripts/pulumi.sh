@@ -63,6 +63,26 @@ if [ "$needs_stack" -eq 1 ] && [ "${PULUMI_BACKEND_URL#file://}" != "$PULUMI_BAC
     exit 1
 fi
 
+# An EKS stack's kubeconfig runs `aws eks get-token`, and so does every command that reaches the
+# cluster: without the AWS CLI, `up` would fail only after some 15 minutes of AWS resources, and
+# `destroy` halfway. The stack's `cluster` setting: from its config, or from its file before it exists.
+case "${1:-}" in
+up | update | preview | refresh | destroy)
+    if [ "$init" -eq 1 ]; then
+        cluster=$(sed -n 's/^ *istio-eks:cluster: *"\{0,1\}\([a-z]*\)"\{0,1\} *$/\1/p' \
+            "Pulumi.$stack.yaml" 2>/dev/null || true)
+    else
+        cluster=$(pulumi config get cluster 2>/dev/null || true)
+    fi
+    if [ "${cluster:-eks}" = eks ] && ! command -v aws >/dev/null 2>&1; then
+        echo "The AWS CLI (aws) is not installed, and stack \"$stack\" runs on EKS (cluster: eks):" \
+            "the cluster's kubeconfig authenticates with \`aws eks get-token\`, so \`pulumi $1\` needs it." \
+            "Install AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2
+        exit 1
+    fi
+    ;;
+esac
+
 if [ "$init" -eq 1 ]; then
     pulumi stack init "$stack"
 fi

@@ -6,10 +6,16 @@ import * as path from "path";
 
 const SCRIPTS = path.join(__dirname, "..", "scripts");
 
+/** This machine's PATH without any real AWS CLI, so that tests decide whether there is one. */
+const SYSTEM_PATH = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((dir) => !fs.existsSync(path.join(dir, "aws")));
+
 /**
  * scripts/pulumi.sh run in a copy of the project's layout (so its default state folder is a
- * temporary one) against a stand-in `pulumi` on PATH that logs every call and knows the stacks
- * in FAKE_STACKS.
+ * temporary one) against a stand-in `pulumi` on PATH that logs every call, knows the stacks
+ * in FAKE_STACKS and answers `config get cluster` with FAKE_CLUSTER. An `aws` is on PATH only
+ * after {@link installAws}.
  */
 class Wrapper {
     readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-sh-"));
@@ -37,10 +43,25 @@ class Wrapper {
                 "    exit 255",
                 "fi",
                 'if [ "$1 $2" = "stack output" ]; then echo \'{"routingMode":"all-v1"}\'; fi',
+                'if [ "$1 $2 $3" = "config get cluster" ]; then',
+                '    [ -n "$FAKE_CLUSTER" ] && { echo "$FAKE_CLUSTER"; exit 0; }',
+                "    echo \"error: configuration key 'cluster' not found for stack\" >&2",
+                "    exit 255",
+                "fi",
                 "",
             ].join("\n"),
             { mode: 0o755 },
         );
+    }
+
+    /** Puts a stand-in AWS CLI on PATH. */
+    installAws() {
+        fs.writeFileSync(path.join(this.bin, "aws"), "#!/bin/sh\n", { mode: 0o755 });
+    }
+
+    /** Writes the stack's settings file, as checked in beside Pulumi.yaml. */
+    stackFile(stack: string, text: string) {
+        fs.writeFileSync(path.join(this.root, `Pulumi.${stack}.yaml`), text);
     }
 
     run(args: string[], env: Record<string, string> = {}) {
@@ -48,7 +69,7 @@ class Wrapper {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
             env: {
-                PATH: `${this.bin}:${process.env.PATH}`,
+                PATH: [this.bin, ...SYSTEM_PATH].join(path.delimiter),
                 HOME: this.root,
                 PULUMI_CONFIG_PASSPHRASE: "test",
                 ...env,
@@ -120,6 +141,7 @@ describe("scripts/pulumi.sh", () => {
         ["config", "set", "routing", "jason-v2"],
     ]) {
         it(`creates the stack for \`${args.join(" ")}\`, which writes it`, () => {
+            w.installAws();
             const res = w.run(args);
             assert.equal(res.status, 0, res.stderr);
             assert.deepEqual(res.calls, ["stack select dev", "stack init dev", args.join(" ")]);
@@ -131,5 +153,60 @@ describe("scripts/pulumi.sh", () => {
         const res = w.run(["plugin", "install"]);
         assert.equal(res.status, 0, res.stderr);
         assert.deepEqual(res.calls, ["plugin install"]);
+    });
+
+    describe("on an EKS stack, without the AWS CLI", () => {
+        const NO_AWS =
+            'The AWS CLI (aws) is not installed, and stack "dev" runs on EKS (cluster: eks): ' +
+            "the cluster's kubeconfig authenticates with `aws eks get-token`, so `pulumi COMMAND` needs it. " +
+            "Install AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html\n";
+
+        for (const command of ["up", "destroy", "preview", "refresh"]) {
+            it(`stops \`${command}\` at once, saying why`, () => {
+                fs.mkdirSync(w.stateDir);
+                const res = w.run([command, "--yes"], { FAKE_STACKS: "dev" });
+                assert.equal(res.status, 1);
+                assert.equal(res.stderr, NO_AWS.replace("COMMAND", command));
+                assert.deepEqual(res.calls, ["stack select dev", "config get cluster"]);
+            });
+        }
+
+        it("stops the first `up` of a fresh clone before creating the stack", () => {
+            w.stackFile("dev", "config:\n  aws:region: us-west-2\n");
+            const res = w.run(["up"]);
+            assert.equal(res.status, 1);
+            assert.equal(res.stderr, NO_AWS.replace("COMMAND", "up"));
+            assert.deepEqual(res.calls, ["stack select dev"]);
+        });
+
+        it("reads the stack's cluster setting: eks needs the CLI, existing does not", () => {
+            fs.mkdirSync(w.stateDir);
+            const eks = w.run(["destroy"], { FAKE_STACKS: "dev", FAKE_CLUSTER: "eks" });
+            assert.equal(eks.status, 1);
+            const existing = w.run(["destroy"], { FAKE_STACKS: "dev", FAKE_CLUSTER: "existing" });
+            assert.equal(existing.status, 0, existing.stderr);
+            assert.equal(existing.calls.at(-1), "destroy");
+        });
+
+        it("lets a fresh clone's local stack (cluster: existing in its file) deploy without it", () => {
+            w.stackFile("local", "config:\n  istio-eks:cluster: existing\n");
+            const res = w.run(["up", "--yes"], { PULUMI_STACK: "local" });
+            assert.equal(res.status, 0, res.stderr);
+            assert.deepEqual(res.calls, ["stack select local", "stack init local", "up --yes"]);
+        });
+
+        it("runs commands that do not reach the cluster", () => {
+            fs.mkdirSync(w.stateDir);
+            const res = w.run(["stack", "output", "--json"], { FAKE_STACKS: "dev" });
+            assert.equal(res.status, 0, res.stderr);
+        });
+
+        it("runs `up` once the CLI is installed", () => {
+            fs.mkdirSync(w.stateDir);
+            w.installAws();
+            const res = w.run(["up", "--yes"], { FAKE_STACKS: "dev" });
+            assert.equal(res.status, 0, res.stderr);
+            assert.deepEqual(res.calls, ["stack select dev", "config get cluster", "up --yes"]);
+        });
     });
 });
