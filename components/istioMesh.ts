@@ -48,6 +48,21 @@ export const LOAD_BALANCER_ANNOTATIONS: Record<"nlb" | "clb", Record<string, str
 };
 
 /**
+ * The gateway release's values that decide its load balancer. The in-tree AWS cloud provider
+ * picks NLB or Classic from the Service's current annotation, so changing them in place (nlb to
+ * clb, LoadBalancer to NodePort) leaves the old load balancer behind, and with it ENIs that then
+ * block deleting the subnets. A change of either replaces the release instead, old one first.
+ */
+export const GATEWAY_LOAD_BALANCER_VALUES = ["values.service.type", "values.service.annotations"];
+
+/**
+ * How long, in seconds, the gateway release's install may wait for its load balancer and, more
+ * to the point, its uninstall for the Service to be gone: the cloud provider's finalizer holds
+ * the Service until the load balancer is deleted, which can outlast Helm's default 5 minutes.
+ */
+export const GATEWAY_RELEASE_TIMEOUT_SECONDS = 15 * 60;
+
+/**
  * The pod labels the gateway chart gives a release: `app: <release>`, and `istio: <release
  * without the "istio-" prefix>`; Gateway resources select on them.
  */
@@ -153,6 +168,8 @@ export class IstioMesh extends pulumi.ComponentResource {
                 ...chart("gateway"),
                 name: RELEASE_NAMES.gateway,
                 namespace: gatewayNs.metadata.name,
+                // Uninstall uses the timeout recorded by the last deploy: one more reason to set it here.
+                timeout: GATEWAY_RELEASE_TIMEOUT_SECONDS,
                 values: {
                     service: {
                         type: serviceType,
@@ -164,8 +181,14 @@ export class IstioMesh extends pulumi.ComponentResource {
                     },
                 },
             },
-            // The gateway's pods get their proxy from istiod's injector: istiod first.
-            { ...k8sOpts, dependsOn: [this.istiod] },
+            {
+                ...k8sOpts,
+                // The gateway's pods get their proxy from istiod's injector: istiod first.
+                dependsOn: [this.istiod],
+                // The old Service, and so its load balancer, goes before the new one comes.
+                replaceOnChanges: GATEWAY_LOAD_BALANCER_VALUES,
+                deleteBeforeReplace: true,
+            },
         );
 
         this.ready = [this.base, this.istiod];

@@ -19,6 +19,29 @@ function chartInputs(inputs: Record<string, unknown>) {
     return rest;
 }
 
+/**
+ * The property paths (as `replaceOnChanges` spells them) whose values differ between two inputs,
+ * down to the leaves: what the engine's diff of a Helm release reports.
+ */
+function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+    const isMap = (v: unknown): v is Record<string, unknown> =>
+        v !== null && typeof v === "object" && !Array.isArray(v);
+    if (isMap(a) && isMap(b)) {
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+        return keys.flatMap((k) =>
+            changedPaths(a[k], b[k], /^\w+$/.test(k) ? (at ? `${at}.${k}` : k) : `${at}["${k}"]`),
+        );
+    }
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+}
+
+/** Whether the engine replaces a resource for a change at `path`, given its replaceOnChanges. */
+function replacesOn(path: string, replaceOnChanges: string[]): boolean {
+    return replaceOnChanges.some(
+        (p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+    );
+}
+
 function build(args: Partial<IstioMeshArgs> = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
@@ -60,6 +83,7 @@ describe("IstioMesh", () => {
             repositoryOpts: { repo: REPO },
             name: "istio-ingressgateway",
             namespace: "istio-ingress",
+            timeout: 900,
             values: {
                 service: {
                     type: "LoadBalancer",
@@ -68,6 +92,55 @@ describe("IstioMesh", () => {
                 },
             },
         });
+    });
+
+    it("replaces the gateway, deleting the old one first, when its load balancer would change", async () => {
+        const run = await build();
+        assert.deepEqual(run.named("mesh-gateway").options, {
+            replaceOnChanges: ["values.service.type", "values.service.annotations"],
+            deleteBeforeReplace: true,
+            customTimeouts: { create: "", update: "", delete: "" },
+        });
+        for (const name of ["mesh-base", "mesh-istiod"]) {
+            assert.deepEqual(run.named(name).options?.replaceOnChanges, [], name);
+            assert.equal(run.named(name).options?.deleteBeforeReplace, false, name);
+        }
+    });
+
+    const lbChanges: [string, Partial<IstioMeshArgs>, Partial<IstioMeshArgs>][] = [
+        ["nlb -> clb", { loadBalancerType: "nlb" }, { loadBalancerType: "clb" }],
+        ["clb -> nlb", { loadBalancerType: "clb" }, { loadBalancerType: "nlb" }],
+        ["nlb -> NodePort", {}, { serviceType: "NodePort" }],
+        ["NodePort -> clb", { serviceType: "NodePort" }, { loadBalancerType: "clb" }],
+        ["nlb -> the cloud's default", {}, { loadBalancerType: undefined }],
+    ];
+    for (const [change, before, after] of lbChanges) {
+        it(`${change}: every changed value of the gateway makes the engine replace it, so no load balancer is orphaned`, async () => {
+            const [a, b] = [await build(before), await build(after)];
+            const paths = changedPaths(
+                a.named("mesh-gateway").inputs,
+                b.named("mesh-gateway").inputs,
+            );
+            assert.notDeepEqual(paths, []);
+            const replaceOnChanges = b.named("mesh-gateway").options!.replaceOnChanges;
+            for (const path of paths) {
+                assert.ok(replacesOn(path, replaceOnChanges), `${path} is not replaced`);
+            }
+            assert.deepEqual(
+                changedPaths(a.named("mesh-istiod").inputs, b.named("mesh-istiod").inputs),
+                [],
+            );
+        });
+    }
+
+    it("updates the gateway in place for a new chart version: only load balancer changes replace it", async () => {
+        const [a, b] = [await build(), await build({ version: "1.30.4" })];
+        const paths = changedPaths(a.named("mesh-gateway").inputs, b.named("mesh-gateway").inputs);
+        assert.deepEqual(paths, ["version"]);
+        assert.equal(
+            replacesOn("version", b.named("mesh-gateway").options!.replaceOnChanges),
+            false,
+        );
     });
 
     it("creates its namespaces, so that destroy removes them", async () => {

@@ -325,6 +325,7 @@ describe("the program", () => {
         [{ ratingsFault: "delay" }, ["routing-vs-ratings"]],
         [{ ratingsFault: "abort", ratingsAbortStatus: "503" }, ["routing-vs-ratings"]],
         [{ reviewsTimeout: "0.5s" }, ["routing-vs-reviews"]],
+        [{ loadBalancerType: "clb" }, ["istio-gateway"]],
         [
             { mtls: "strict" },
             [
