@@ -12,6 +12,10 @@ export { BookinfoApp } from "./bookinfoApp";
 export type { BookinfoAppArgs, MeshEndpoints } from "./bookinfoApp";
 export { ReviewsRouting } from "./reviewsRouting";
 export type { ReviewsRoutingArgs } from "./reviewsRouting";
+export { MeshObservability } from "./meshObservability";
+export type { MeshObservabilityArgs } from "./meshObservability";
+export { tracingMeshConfig } from "../lib/observability";
+export type { Addon, Dashboard } from "../lib/observability";
 export {
     DEFAULT_ROUTING_MODE,
     defaultTrafficOptions,

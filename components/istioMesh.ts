@@ -85,6 +85,11 @@ export interface IstioMeshArgs {
      * cloud-specific annotation, whatever the cluster's cloud provider does by default.
      */
     loadBalancerType?: "nlb" | "clb";
+    /**
+     * Extra mesh config for istiod (the chart's `meshConfig` value, merged over the chart's own),
+     * e.g. `tracingMeshConfig()` for {@link MeshObservability}'s tracing. Absent: none.
+     */
+    meshConfig?: Record<string, unknown>;
 }
 
 /**
@@ -158,7 +163,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 ...chart("istiod"),
                 name: RELEASE_NAMES.istiod,
                 namespace: systemNs.metadata.name,
-                values: {},
+                values: args.meshConfig === undefined ? {} : { meshConfig: args.meshConfig },
             },
             { ...k8sOpts, dependsOn: [this.base] },
         );

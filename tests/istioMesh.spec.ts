@@ -143,6 +143,21 @@ describe("IstioMesh", () => {
         );
     });
 
+    it("passes extra mesh config to istiod's chart, and nothing without it", async () => {
+        const meshConfig = {
+            enableTracing: true,
+            extensionProviders: [
+                {
+                    name: "jaeger",
+                    opentelemetry: { service: "jaeger.istio-system.svc.cluster.local", port: 4317 },
+                },
+            ],
+        };
+        const run = await build({ meshConfig });
+        assert.deepEqual(run.named("mesh-istiod").inputs.values, { meshConfig });
+        assert.deepEqual(run.named("mesh-base").inputs.values, { defaultRevision: "default" });
+    });
+
     it("creates its namespaces, so that destroy removes them", async () => {
         const run = await build();
         assert.deepEqual(

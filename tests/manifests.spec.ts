@@ -25,6 +25,7 @@ import {
     parseManifest,
     sourceName,
 } from "../lib/manifests";
+import { OBSERVABILITY_NAMESPACE, TELEMETRY_NAME, telemetrySpec } from "../lib/observability";
 import {
     defaultTrafficOptions,
     routingPlan,
@@ -72,6 +73,7 @@ const SCHEMA_MODULES = {
     "@kubernetes-models/istio/networking.istio.io/v1/VirtualService": "VirtualService",
     "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule": "DestinationRule",
     "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication": "PeerAuthentication",
+    "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry": "Telemetry",
 };
 
 /** Schema classes by `apiVersion/kind`; every suite that validates loads them in `before`. */
@@ -359,6 +361,24 @@ describe("Istio objects built by code validate", () => {
 
     it(`the Gateway ${GATEWAY_NAME}`, () => validate(gateway));
     it("the productpage VirtualService", () => validate(productpageVs));
+    for (const percent of [100, 0, 2.5]) {
+        it(`the mesh-wide Telemetry, tracing ${percent}%`, () =>
+            validate({
+                apiVersion: "telemetry.istio.io/v1",
+                kind: "Telemetry",
+                metadata: { name: TELEMETRY_NAME, namespace: OBSERVABILITY_NAMESPACE },
+                spec: telemetrySpec(percent),
+            }));
+    }
+    it("refuses a Telemetry that names no provider by a string", () => {
+        const bad = {
+            apiVersion: "telemetry.istio.io/v1",
+            kind: "Telemetry",
+            metadata: { name: TELEMETRY_NAME, namespace: OBSERVABILITY_NAMESPACE },
+            spec: { tracing: [{ providers: [{ name: 7 }], randomSamplingPercentage: "all" }] },
+        };
+        assert.throws(() => validate(bad));
+    });
 
     for (const { mode, options, plan } of PLANS) {
         describe(`routing mode ${mode}`, () => {

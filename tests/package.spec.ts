@@ -68,6 +68,7 @@ describe("The public API (components/index.ts)", () => {
             "DEFAULT_ROUTING_MODE",
             "EksCluster",
             "IstioMesh",
+            "MeshObservability",
             "ROUTING_MODES",
             "ROUTING_MODE_NAMES",
             "ReviewsRouting",
@@ -76,6 +77,7 @@ describe("The public API (components/index.ts)", () => {
             "isRoutingMode",
             "parseConfig",
             "routingPlan",
+            "tracingMeshConfig",
         ]);
     });
 });
