@@ -1,8 +1,8 @@
 /**
  * Istio on Amazon EKS (or on a cluster you already have): an EKS cluster, Istio from its
  * official charts, the Bookinfo sample behind the ingress gateway, and its reviews routing
- * chosen by the stack setting `routing`. This file only reads the settings and composes the
- * four components.
+ * chosen by the stack setting `routing`, and the observability add-ons. This file only reads the
+ * settings and composes the components.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,8 +11,10 @@ import type { EksCluster as EksClusterType } from "./components/eksCluster";
 // Not from "./components": that would load the AWS packages even for an existing cluster.
 import { BookinfoApp } from "./components/bookinfoApp";
 import { IstioMesh } from "./components/istioMesh";
+import { MeshObservability } from "./components/meshObservability";
 import { ReviewsRouting } from "./components/reviewsRouting";
 import { kubernetesProviderConfig, readConfig, StackConfig } from "./lib/config";
+import { tracingMeshConfig } from "./lib/observability";
 
 // Validated before any resource exists: a bad setting stops here and nothing changes.
 const config = readConfig();
@@ -51,6 +53,7 @@ const mesh = new IstioMesh(
         version: config.istioVersion,
         serviceType: config.gatewayServiceType,
         loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
+        meshConfig: config.observability ? tracingMeshConfig() : undefined,
     },
     { provider },
 );
@@ -63,6 +66,18 @@ const routing = new ReviewsRouting(
     { provider },
 );
 
+const observability = config.observability
+    ? new MeshObservability(
+          "observability",
+          {
+              istioVersion: config.istioVersion,
+              tracingSampling: config.tracingSampling,
+              istioReady: mesh.ready,
+          },
+          { provider },
+      )
+    : undefined;
+
 /** EKS only: the cluster's name and a kubeconfig for it. */
 export const clusterName = cluster?.clusterName;
 export const kubeconfig = cluster?.kubeconfig;
@@ -74,3 +89,5 @@ export const portForwardCommand = mesh.portForwardCommand;
 export const routingMode = routing.mode;
 /** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
 export const reviewsExpectation = routing.expectedShares;
+/** With observability: each UI's port-forward command and local URL (`npm run dashboards`). */
+export const dashboards = observability?.dashboards;

@@ -20,6 +20,7 @@ import {
     RoutingMode,
     TrafficOptions,
 } from "./routing";
+import { TRACING_SAMPLING_RANGE } from "./observability";
 
 /** Where the mesh runs: a new EKS cluster, or the cluster of the Kubernetes provider's settings. */
 export const CLUSTER_KINDS = ["eks", "existing"] as const;
@@ -56,8 +57,8 @@ export const SSH_KEY_TYPES = ["ssh-rsa", "ssh-ed25519"];
 
 /** A key the program reads: how Pulumi.yaml declares it. */
 export interface ConfigKeySpec {
-    readonly type: "string" | "integer" | "array";
-    readonly default?: string | number;
+    readonly type: "string" | "integer" | "boolean" | "array";
+    readonly default?: string | number | boolean;
     readonly description: string;
 }
 
@@ -96,6 +97,18 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "permissive",
         description: `Mutual TLS in the app namespace: ${MTLS_MODES.join(" | ")}.`,
+    },
+    observability: {
+        type: "boolean",
+        default: true,
+        description:
+            "Install Prometheus, Grafana, Jaeger and Kiali beside the mesh, and trace requests (npm run dashboards opens them).",
+    },
+    tracingSampling: {
+        type: "integer",
+        default: 100,
+        description:
+            "Percent of requests traced, 0 to 100 (100 suits a demo: every page you load has a trace; lower it for real traffic).",
     },
     cluster: {
         type: "string",
@@ -190,6 +203,10 @@ export interface StackConfig {
     gatewayServiceType: (typeof GATEWAY_SERVICE_TYPES)[number];
     /** The routing mode and the traffic options: what ReviewsRouting builds. */
     traffic: TrafficOptions;
+    /** Whether MeshObservability is installed and istiod traces. */
+    observability: boolean;
+    /** Percent of requests traced when observability is on. */
+    tracingSampling: number;
     kubernetesVersion: string;
     nodeInstanceType: string;
     nodeDesiredCount: number;
@@ -261,6 +278,15 @@ class Reader {
     }
 
     /** A whole number within `range`, or NaN (after recording the problem). */
+    /** `true` or `false`, as `pulumi config set` stores a boolean. */
+    boolean(key: ConfigKey): boolean {
+        const v = this.value(key) ?? "";
+        if (v !== "true" && v !== "false") {
+            this.bad(key, v, "expected true or false");
+        }
+        return v === "true";
+    }
+
     integer(key: ConfigKey, range: { min: number; max: number }): number {
         const v = this.value(key) ?? "";
         const n = /^\d+$/.test(v) ? Number(v) : NaN;
@@ -396,6 +422,8 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
               : { kind: "none" };
     const reviewsTimeout = duration("reviewsTimeout");
     const mtls = r.oneOf("mtls", MTLS_MODES);
+    const observability = r.boolean("observability");
+    const tracingSampling = r.integer("tracingSampling", TRACING_SAMPLING_RANGE);
 
     const cluster = r.oneOf("cluster", CLUSTER_KINDS);
     const gatewayServiceType = r.oneOf("gatewayServiceType", GATEWAY_SERVICE_TYPES);
@@ -514,6 +542,8 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
             ...(reviewsTimeout === undefined ? {} : { reviewsTimeout }),
             mtls,
         },
+        observability,
+        tracingSampling,
         kubernetesVersion,
         nodeInstanceType,
         nodeDesiredCount,

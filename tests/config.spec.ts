@@ -38,6 +38,8 @@ const DEFAULTS: StackConfig = {
     cluster: "eks",
     gatewayServiceType: "LoadBalancer",
     traffic: TRAFFIC_DEFAULTS,
+    observability: true,
+    tracingSampling: 100,
     kubernetesVersion: "1.35",
     nodeInstanceType: "m5.large",
     nodeDesiredCount: 2,
@@ -122,6 +124,8 @@ const BAD_VALUES: [ConfigKey, string[], string][] = [
     ["ratingsAbortStatus", ["200", "600", "5xx"], "expected a whole number from 400 to 599"],
     ["reviewsTimeout", ["half a second", ".5s", "0ms"], DURATION_RULE],
     ["mtls", ["STRICT", "disable"], "expected one of permissive | strict"],
+    ["observability", ["yes", "True", "1", "off"], "expected true or false"],
+    ["tracingSampling", ["-1", "101", "12.5", "all"], "expected a whole number from 0 to 100"],
     ["cluster", ["kind", "EKS"], "expected one of eks | existing"],
     ["gatewayServiceType", ["nodeport", "ClusterIP"], "expected one of LoadBalancer | NodePort"],
     ["kubernetesVersion", ["1.35.1", "latest"], 'expected MAJOR.MINOR, e.g. "1.35"'],
@@ -138,7 +142,7 @@ const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
 const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
 
 const UNKNOWN_ROUTNG =
-    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
+    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, observability, tracingSampling, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
 
 /** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
 function assertConfigError(run: () => unknown, problems: string[]): void {
@@ -183,6 +187,18 @@ describe("parseConfig", () => {
             const raw = { routing: ` ${routing}\n` };
             assert.deepStrictEqual(parseConfig(raw), withMode(routing));
         }
+    });
+
+    it("parses observability off, and a tracing percent", () => {
+        assert.deepStrictEqual(parseConfig({ observability: "false", tracingSampling: "1" }), {
+            ...DEFAULTS,
+            observability: false,
+            tracingSampling: 1,
+        });
+        assert.deepStrictEqual(parseConfig({ observability: "true", tracingSampling: "0" }), {
+            ...DEFAULTS,
+            tracingSampling: 0,
+        });
     });
 
     it("parses an existing cluster behind a NodePort gateway", () => {

@@ -3,6 +3,7 @@ import * as path from "path";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { dashboards, tracingMeshConfig } from "../lib/observability";
 import { ROUTING_MODE_NAMES } from "../lib/routing";
 import { loadProgram, MOCK, Registered, Run, runPulumi, valueOf } from "./harness";
 
@@ -65,7 +66,7 @@ describe("the program", () => {
                 run = await deployed({ routing: mode });
             });
 
-            it("composes the four components at the top of the stack", () => {
+            it("composes the five components at the top of the stack", () => {
                 assert.deepEqual(
                     run.resources
                         .filter((r) => r.type.startsWith("istio-eks:index:"))
@@ -75,6 +76,7 @@ describe("the program", () => {
                         ["istio-eks:index:IstioMesh", "istio", ""],
                         ["istio-eks:index:BookinfoApp", "bookinfo", ""],
                         ["istio-eks:index:ReviewsRouting", "routing", ""],
+                        ["istio-eks:index:MeshObservability", "observability", ""],
                     ],
                 );
             });
@@ -83,8 +85,9 @@ describe("the program", () => {
                 const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
                 // 3 namespaces, 3 releases, the gateway Service read, 14 Bookinfo objects, 3 or 4
                 // VirtualServices for the services,
-                // the Gateway and its VirtualService, 4 DestinationRules, the PeerAuthentication.
-                assert.equal(kube.length, mode === "round-robin" ? 31 : 32);
+                // the Gateway and its VirtualService, 4 DestinationRules, the PeerAuthentication,
+                // 4 add-on releases and the Telemetry.
+                assert.equal(kube.length, mode === "round-robin" ? 36 : 37);
                 for (const r of kube) {
                     assert.equal(run.providerName(r), "dev-k8s", `${r.type} ${r.name}`);
                 }
@@ -139,6 +142,7 @@ describe("the program", () => {
                 const out = run.result;
                 assert.deepEqual(Object.keys(out).sort(), [
                     "clusterName",
+                    "dashboards",
                     "ingressHost",
                     "ingressPort",
                     "kubeconfig",
@@ -158,6 +162,33 @@ describe("the program", () => {
                     `http://${MOCK.ingressHostname}:80/productpage`,
                 );
                 assert.equal(await valueOf(out.routingMode), mode);
+                assert.deepEqual(out.dashboards, dashboards());
+            });
+
+            it("installs the add-ons after istiod, whose mesh config traces to Jaeger", () => {
+                assert.deepEqual(run.named("istio-istiod").inputs.values, {
+                    meshConfig: tracingMeshConfig(),
+                });
+                const addons = run.resources.filter((r) => r.name.startsWith("observability-"));
+                assert.deepEqual(addons.map((r) => r.name).sort(), [
+                    "observability-grafana",
+                    "observability-jaeger",
+                    "observability-kiali",
+                    "observability-prometheus",
+                    "observability-telemetry",
+                ]);
+                for (const r of addons) {
+                    const deps = run.dependencyNames(r);
+                    assert.ok(
+                        deps.includes("istio-base") && deps.includes("istio-istiod"),
+                        `${r.name} waits for Istio's CRDs and istiod: ${deps}`,
+                    );
+                }
+                assert.equal(
+                    run.named("observability-telemetry").inputs.spec.tracing[0]
+                        .randomSamplingPercentage,
+                    100,
+                );
             });
         });
     }
@@ -176,7 +207,7 @@ describe("the program", () => {
                 const provider = run.named("existing-cluster");
                 assert.equal(provider.type, "pulumi:providers:kubernetes");
                 const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
-                assert.equal(kube.length, mode === "round-robin" ? 31 : 32);
+                assert.equal(kube.length, mode === "round-robin" ? 36 : 37);
                 for (const r of kube) {
                     assert.equal(run.providerName(r), "existing-cluster", `${r.type} ${r.name}`);
                 }
@@ -261,6 +292,7 @@ describe("the program", () => {
             istioVersion: "1.30.4",
             appNamespace: "shop",
             loadBalancerType: "clb",
+            tracingSampling: "25",
         });
         assert.equal(run.named("dev-eks").inputs.version, "1.34");
         assert.deepEqual(run.named("dev-nodes").inputs.instanceTypes, ["m6i.xlarge"]);
@@ -270,10 +302,20 @@ describe("the program", () => {
             maxSize: 5,
         });
         for (const r of run.ofType("kubernetes:helm.sh/v3:Release")) {
-            assert.equal(r.inputs.version, "1.30.4");
+            if (r.name.startsWith("istio-")) {
+                assert.equal(r.inputs.version, "1.30.4");
+            }
         }
         assert.deepEqual(run.named("istio-gateway").inputs.values.service.annotations, {});
         assert.equal(run.named("bookinfo-ns").inputs.metadata.name, "shop");
+        assert.equal(
+            run.named("observability-telemetry").inputs.spec.tracing[0].randomSamplingPercentage,
+            25,
+        );
+        assert.match(
+            run.named("observability-grafana").inputs.values.dashboards.istio["istio-mesh"].url,
+            /\/istio\/istio\/1\.30\.4\//,
+        );
         assert.deepEqual(run.named("dev-eks").inputs.tags, {
             "istio-eks:stack": "dev",
             "istio-eks:project": "istio-eks",
@@ -327,6 +369,20 @@ describe("the program", () => {
         [{ reviewsTimeout: "0.5s" }, ["routing-vs-reviews"]],
         [{ loadBalancerType: "clb" }, ["istio-gateway"]],
         [
+            // Only the add-ons, the Telemetry and istiod's tracing: the app and routing stay.
+            { observability: "false" },
+            [
+                "istio-istiod",
+                "observability",
+                "observability-grafana",
+                "observability-jaeger",
+                "observability-kiali",
+                "observability-prometheus",
+                "observability-telemetry",
+            ],
+        ],
+        [{ tracingSampling: "10" }, ["observability-telemetry"]],
+        [
             { mtls: "strict" },
             [
                 "routing-dr-details",
@@ -342,6 +398,15 @@ describe("the program", () => {
             const before = await deployed({ routing: "jason-v2" });
             const after = await deploy({ routing: "jason-v2", ...setting });
             assert.deepEqual(changedResources(before, after), expected);
+            if (setting.observability === "false") {
+                // None of it, and istiod's values as they were before observability existed.
+                assert.deepEqual(
+                    after.resources.filter((r) => /observability/i.test(r.name + r.type)),
+                    [],
+                );
+                assert.deepEqual(byName(after).get("istio-istiod")!.inputs.values, {});
+                assert.equal(after.result.dashboards, undefined);
+            }
         });
     }
 
@@ -374,6 +439,12 @@ describe("the program", () => {
             ],
             ["reviewsTimeout", "soon", /reviewsTimeout = "soon": expected an Istio duration/],
             ["mtls", "off", /mtls = "off": expected one of permissive \| strict/],
+            ["observability", "no", /observability = "no": expected true or false/],
+            [
+                "tracingSampling",
+                "150",
+                /tracingSampling = "150": expected a whole number from 0 to 100/,
+            ],
             ["cluster", "kind", /cluster = "kind": expected one of eks \| existing/],
             [
                 "gatewayServiceType",
