@@ -4,6 +4,7 @@
  * Every cross-reference is derived from here: components/meshObservability.ts builds the charts'
  * values from it, `npm run dashboards` and `npm run verify -- --prometheus` read it.
  */
+import { END_USER_HEADER } from "./routing";
 
 /** Where the add-ons run: beside istiod, where Kiali and Istio's own samples expect them. */
 export const OBSERVABILITY_NAMESPACE = "istio-system";
@@ -134,13 +135,18 @@ export function tracingMeshConfig() {
     };
 }
 
-/** The mesh-wide Telemetry's spec: trace `samplingPercent` of requests through the provider. */
+/**
+ * The mesh-wide Telemetry's spec: trace `samplingPercent` of requests through the provider, and
+ * tag each span with the signed-in user that productpage passes on (so jason's requests can be
+ * searched for in Jaeger as `end-user=jason`).
+ */
 export function telemetrySpec(samplingPercent: number) {
     return {
         tracing: [
             {
                 providers: [{ name: TRACING_PROVIDER }],
                 randomSamplingPercentage: samplingPercent,
+                customTags: { [END_USER_HEADER]: { header: { name: END_USER_HEADER } } },
             },
         ],
     };

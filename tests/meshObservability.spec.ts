@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ISTIO_NAMESPACE } from "../components/istioMesh";
 import { MeshObservability, MeshObservabilityArgs } from "../components/meshObservability";
 import { tracingMeshConfig } from "../lib/observability";
+import { defaultTrafficOptions, routingPlan } from "../lib/routing";
 import { runPulumi } from "./harness";
 
 const NO_SIDECAR = { "sidecar.istio.io/inject": "false" };
@@ -173,7 +174,13 @@ describe("MeshObservability", () => {
             kind: "Telemetry",
             metadata: { name: "mesh-default", namespace: "istio-system" },
             spec: {
-                tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: 100 }],
+                tracing: [
+                    {
+                        providers: [{ name: "jaeger" }],
+                        randomSamplingPercentage: 100,
+                        customTags: { "end-user": { header: { name: "end-user" } } },
+                    },
+                ],
             },
         });
         const provider = tracingMeshConfig().extensionProviders[0];
@@ -325,6 +332,22 @@ describe("the observability cross-references", () => {
             { name: provider.name },
         ]);
         assert.equal(run.named("obs-telemetry").inputs.metadata.namespace, ISTIO_NAMESPACE);
+    });
+
+    it("tag spans with the header the routing tells jason by", () => {
+        const plan = routingPlan(
+            { reviews: ["v1", "v2", "v3"] },
+            defaultTrafficOptions("jason-v2"),
+        );
+        const reviews = plan.virtualServices.find((vs) => vs.name === "reviews")!;
+        const [jasonRoute] = reviews.spec.http;
+        const matched = Object.keys(jasonRoute.match![0].headers!);
+        const tags = run.named("obs-telemetry").inputs.spec.tracing[0].customTags;
+        assert.deepEqual(Object.keys(tags), matched);
+        assert.deepEqual(
+            Object.values(tags).map((t) => (t as { header: { name: string } }).header.name),
+            matched,
+        );
     });
 
     it("port-forward to each chart's Service at the port its values set", () => {
