@@ -23,11 +23,6 @@ import {
 
 /** Arguments of {@link MeshObservability}. */
 export interface MeshObservabilityArgs {
-    /**
-     * The cluster's Kubernetes provider. Absent: the provider given to this component in its
-     * resource options (`provider` or `providers`), or its parent's, as Pulumi passes them down.
-     */
-    provider?: k8s.Provider;
     /** Istio's version, e.g. `"1.30.5"`: Grafana loads Istio's dashboards of that release. */
     istioVersion: string;
     /**
@@ -154,6 +149,9 @@ export function addonValues(istioVersion: string): Record<Addon, Record<string, 
  * merged metrics, Grafana with Istio's dashboards, Jaeger collecting the proxies' spans, and
  * Kiali wired to all three; and the mesh-wide `Telemetry` that turns tracing on. Everything
  * runs in istio-system without sidecars, reachable through `kubectl port-forward` only.
+ *
+ * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
+ * or `providers`) or inherited from a parent; without any, Pulumi's default provider.
  */
 export class MeshObservability extends pulumi.ComponentResource {
     /** The Helm release of each add-on. */
@@ -173,11 +171,7 @@ export class MeshObservability extends pulumi.ComponentResource {
             );
         }
         super("istio-eks:index:MeshObservability", name, {}, opts);
-        // The provider, when given as an argument; otherwise inherited through `parent`.
-        const k8sOpts = {
-            parent: this,
-            ...(args.provider === undefined ? {} : { provider: args.provider }),
-        };
+        const k8sOpts = { parent: this };
         const values = addonValues(args.istioVersion);
         const release = (addon: Addon, dependsOn: pulumi.Resource[]) => {
             const { repo, chart, version } = ADDON_CHARTS[addon];

@@ -25,12 +25,11 @@ function build(args: Partial<MeshObservabilityArgs> = {}) {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         // Stands in for IstioMesh.ready.
         const istiod = new k8s.core.v1.ConfigMap("istiod", {}, { provider });
-        return new MeshObservability("obs", {
-            provider,
-            istioVersion: "1.30.5",
-            istioReady: [istiod],
-            ...args,
-        });
+        return new MeshObservability(
+            "obs",
+            { istioVersion: "1.30.5", istioReady: [istiod], ...args },
+            { provider },
+        );
     });
 }
 
@@ -197,12 +196,9 @@ describe("MeshObservability", () => {
 
     it("refuses a sampling percent outside 0 to 100 before registering anything", async () => {
         for (const bad of [-1, 100.5, NaN]) {
-            await assert.rejects(
-                build({ tracingSampling: bad, provider: undefined, istioReady: undefined }),
-                {
-                    message: `MeshObservability obs: tracingSampling = ${bad}: expected a percent from 0 to 100`,
-                },
-            );
+            await assert.rejects(build({ tracingSampling: bad, istioReady: undefined }), {
+                message: `MeshObservability obs: tracingSampling = ${bad}: expected a percent from 0 to 100`,
+            });
             // eslint-disable-next-line @typescript-eslint/no-explicit-any
             const monitor = pulumi.runtime.getMonitor() as any;
             const registered = [...monitor.getRegisteredResources().keys()] as string[];
@@ -257,20 +253,6 @@ describe("MeshObservability", () => {
             ["obs-prometheus", "k8s"],
             ["obs-telemetry", "k8s"],
         ]);
-    });
-
-    it("uses the provider given in its resource options when the arguments give none", async () => {
-        const inherited = await runPulumi(() => {
-            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-            return new MeshObservability(
-                "obs",
-                { istioVersion: "1.30.5" },
-                { providers: { kubernetes: provider } },
-            );
-        });
-        for (const r of inherited.resources.filter((r) => r.parent.includes("MeshObservability"))) {
-            assert.equal(inherited.providerName(r), "k8s", r.name);
-        }
     });
 });
 

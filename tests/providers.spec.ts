@@ -12,10 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { BookinfoApp } from "../components/bookinfoApp";
 import { EksCluster } from "../components/eksCluster";
 import { IstioMesh } from "../components/istioMesh";
+import { MeshObservability } from "../components/meshObservability";
 import { ReviewsRouting } from "../components/reviewsRouting";
 import { Run, runPulumi } from "./harness";
 
-/** The mesh, the app and the routing, each given `options(provider)`. */
+/** The mesh, the app, the routing and the add-ons, each given `options(provider)`. */
 function meshAppRouting(
     options: (provider: k8s.Provider) => pulumi.ComponentResourceOptions,
 ): Promise<Run<void>> {
@@ -26,6 +27,11 @@ function meshAppRouting(
         new ReviewsRouting(
             "routing",
             { namespace: app.namespace, mode: "jason-v2", istioReady: mesh.ready },
+            options(provider),
+        );
+        new MeshObservability(
+            "obs",
+            { istioVersion: "1.30.5", istioReady: mesh.ready },
             options(provider),
         );
     });
@@ -55,16 +61,19 @@ describe("Providers, as Pulumi's convention has them", () => {
         ],
     ];
     for (const [way, options] of ways) {
-        it(`IstioMesh, BookinfoApp and ReviewsRouting take the Kubernetes provider from ${way}`, async () => {
+        it(`IstioMesh, BookinfoApp, ReviewsRouting and MeshObservability take the Kubernetes provider from ${way}`, async () => {
             const run = await meshAppRouting(options);
             const used = kubernetesProviders(run);
             const names = used.map(([name]) => name);
-            // Releases, the gateway Service read, namespaces, the app's objects, routing objects.
+            // Releases, the gateway Service read, namespaces, the app's objects, routing objects,
+            // the add-ons and the Telemetry.
             for (const name of [
                 "mesh-istiod",
                 "mesh-gateway-service",
                 "app-ns",
                 "routing-vs-reviews",
+                "obs-kiali",
+                "obs-telemetry",
             ]) {
                 assert.ok(names.includes(name), name);
             }
