@@ -52,6 +52,16 @@ export const ZONE_QUERY = {
  */
 export const METADATA_HOP_LIMIT = 1;
 
+/**
+ * The key of a principal's access entry, from its ARN without the partition (the resource name of
+ * the entry ends in it): `arn:aws:iam::123456789012:role/ops/Admin` gives
+ * `admin-123456789012-role/ops/Admin`. Stable whatever else is listed, unlike a list position.
+ */
+export function accessEntryKey(principalArn: string): string {
+    const [account, ...resource] = principalArn.split(":").slice(4);
+    return `admin-${account}-${resource.join(":")}`;
+}
+
 /** Arguments of {@link EksCluster}. */
 export interface EksClusterArgs {
     /**
@@ -74,7 +84,12 @@ export interface EksClusterArgs {
      * so that `pulumi destroy` removes the network too.
      */
     existingVpc?: { vpcId: string; publicSubnetIds: string[]; privateSubnetIds: string[] };
-    /** IAM role or user ARNs given cluster-admin access entries. */
+    /**
+     * IAM role or user ARNs given cluster-admin access entries, each once. The identity that
+     * creates the cluster is its admin already (`bootstrapClusterCreatorAdminPermissions`):
+     * listing it too fails in EKS with a conflict. Whoever runs `pulumi destroy` later (a CI
+     * role, say) needs admin access as well, so list it when it is another identity.
+     */
     adminPrincipalArns?: string[];
     /**
      * The AWS profile the stack's AWS provider uses (`aws:profile`), if any: the kubeconfig's
@@ -124,6 +139,14 @@ export class EksCluster extends pulumi.ComponentResource {
                     "expected whole numbers with 0 <= min <= desired <= max and max >= 1",
             );
         }
+        const admins = args.adminPrincipalArns ?? [];
+        const twice = admins.filter((arn, i) => admins.indexOf(arn) !== i);
+        if (twice.length > 0) {
+            throw new Error(
+                `EksCluster ${name}: adminPrincipalArns lists ${[...new Set(twice)].join(", ")} more than once; ` +
+                    "EKS takes one access entry per principal",
+            );
+        }
         super("istio-eks:index:EksCluster", name, {}, opts);
         const tags = args.tags ?? {};
         // @pulumi/eks's components run in their own provider, which sees only the providers passed
@@ -151,9 +174,10 @@ export class EksCluster extends pulumi.ComponentResource {
                 publicSubnetIds: network.publicSubnetIds,
                 privateSubnetIds: network.privateSubnetIds,
                 authenticationMode: eks.AuthenticationMode.Api,
+                // Keyed by principal: removing one leaves the others' entries (and access) alone.
                 accessEntries: Object.fromEntries(
-                    (args.adminPrincipalArns ?? []).map((arn, i) => [
-                        `admin-${i}`,
+                    (args.adminPrincipalArns ?? []).map((arn) => [
+                        accessEntryKey(arn),
                         {
                             principalArn: arn,
                             accessPolicies: {

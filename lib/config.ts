@@ -159,7 +159,7 @@ export const CONFIG_KEYS = {
     adminPrincipalArns: {
         type: "array",
         description:
-            "IAM role or user ARNs given cluster-admin access entries, besides the identity that runs pulumi up.",
+            "IAM role or user ARNs made cluster admins; not the identity running pulumi up (admin already, EKS refuses it twice).",
     },
     istioVersion: {
         type: "string",
@@ -507,6 +507,15 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
         'IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"',
     );
+    for (const arn of new Set(
+        adminPrincipalArns.filter((a, i) => adminPrincipalArns.indexOf(a) !== i),
+    )) {
+        r.bad(
+            "adminPrincipalArns",
+            arn,
+            "listed more than once; EKS takes one access entry per principal",
+        );
+    }
 
     const istioVersion = r.matching(
         "istioVersion",

@@ -374,6 +374,16 @@ describe("parseConfig", () => {
             ]);
         });
 
+        it("an admin ARN listed twice, once", () => {
+            const other = "arn:aws:iam::123456789012:user/bob";
+            assertRejected(
+                { adminPrincipalArns: [ADMIN_ROLE, other, ADMIN_ROLE, ADMIN_ROLE].join(",") },
+                [
+                    `adminPrincipalArns = "${ADMIN_ROLE}": listed more than once; EKS takes one access entry per principal`,
+                ],
+            );
+        });
+
         it("each malformed admin ARN", () => {
             const bad = ["arn:aws:iam::12345:role/A", "arn:aws:sts::123456789012:assumed-role/A"];
             const raw = { adminPrincipalArns: JSON.stringify([ADMIN_ROLE, ...bad]) };

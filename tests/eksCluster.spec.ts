@@ -2,7 +2,7 @@ import * as assert from "assert/strict";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { EksCluster, EksClusterArgs } from "../components/eksCluster";
+import { accessEntryKey, EksCluster, EksClusterArgs } from "../components/eksCluster";
 import { Invokes, MOCK, runPulumi, valueOf } from "./harness";
 
 const BASE: EksClusterArgs = {
@@ -110,7 +110,7 @@ describe("EksCluster", () => {
         const arn = "arn:aws:iam::123456789012:role/Admin";
         const run = await build({ adminPrincipalArns: [arn] });
         assert.deepEqual(run.named("c-eks").inputs.accessEntries, {
-            "admin-0": {
+            "admin-123456789012-role/Admin": {
                 principalArn: arn,
                 accessPolicies: {
                     admin: {
@@ -120,6 +120,42 @@ describe("EksCluster", () => {
                     },
                 },
             },
+        });
+    });
+
+    it("keys each access entry by its principal, so removing one leaves the others alone", async () => {
+        const [ops, ci, bob] = [
+            "arn:aws:iam::123456789012:role/ops/Admin",
+            "arn:aws:iam::210987654321:role/ci-deployer",
+            "arn:aws:iam::123456789012:user/bob",
+        ];
+        const keys = async (adminPrincipalArns: string[]) =>
+            Object.entries(
+                (await build({ adminPrincipalArns })).named("c-eks").inputs.accessEntries,
+            )
+                // eslint-disable-next-line @typescript-eslint/no-explicit-any
+                .map(([key, entry]: [string, any]) => [key, entry.principalArn])
+                .sort();
+        assert.deepEqual(await keys([ops, ci, bob]), [
+            ["admin-123456789012-role/ops/Admin", ops],
+            ["admin-123456789012-user/bob", bob],
+            ["admin-210987654321-role/ci-deployer", ci],
+        ]);
+        assert.deepEqual(await keys([ops, bob]), [
+            ["admin-123456789012-role/ops/Admin", ops],
+            ["admin-123456789012-user/bob", bob],
+        ]);
+        assert.equal(
+            accessEntryKey("arn:aws-cn:iam::123456789012:role/Admin"),
+            "admin-123456789012-role/Admin",
+        );
+    });
+
+    it("refuses a principal listed twice before registering anything", async () => {
+        const arn = "arn:aws:iam::123456789012:role/Admin";
+        await assert.rejects(build({ adminPrincipalArns: [arn, arn] }), {
+            message:
+                "EksCluster c: adminPrincipalArns lists arn:aws:iam::123456789012:role/Admin more than once; EKS takes one access entry per principal",
         });
     });
 
