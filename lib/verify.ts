@@ -39,6 +39,11 @@ export interface PageOutcome {
     readonly outcome: string;
     /** For errors: what went wrong, short enough to count by (e.g. "HTTP 503"). */
     readonly reason?: string;
+    /**
+     * For a request that failed for want of a connection, why (the error code, e.g. ENOTFOUND or
+     * ECONNREFUSED, or "bad port"): the network, which says nothing about the routing.
+     */
+    readonly unreachable?: string;
 }
 
 /** The error outcome with a reason. */
@@ -115,6 +120,30 @@ export function classifyPage(html: string): PageOutcome {
     return { outcome: versions[0] };
 }
 
+/**
+ * The outcome of a request that threw: out of time (`timeoutSeconds`), or no connection made or
+ * kept. Node's fetch says why in `cause`: a system error's code (ENOTFOUND, ECONNREFUSED, ...),
+ * an undici code (UND_ERR_SOCKET, ...), or "bad port" for the ports it refuses to use.
+ */
+export function fetchFailure(e: unknown, timeoutSeconds: number): PageOutcome {
+    const err = e as (Error & { cause?: { code?: unknown; message?: unknown } }) | undefined;
+    if (err?.name === "TimeoutError" || err?.name === "AbortError") {
+        return errorOutcome(`no answer within ${formatSeconds(timeoutSeconds)}`);
+    }
+    const cause = err?.cause;
+    const code =
+        typeof cause?.code === "string"
+            ? cause.code
+            : cause?.message === "bad port"
+              ? "bad port"
+              : undefined;
+    if (code !== undefined) {
+        return { ...errorOutcome(`connection failed (${code})`), unreachable: code };
+    }
+    const message = typeof cause?.message === "string" ? cause.message : err?.message;
+    return errorOutcome(`request failed (${message ?? String(e)})`);
+}
+
 /** Whether the page is of a signed-in reader: both templates then offer a sign-out link. */
 export function isSignedIn(html: string): boolean {
     return /<a\b[^>]*\bhref="\/?logout"/i.test(html);
@@ -124,6 +153,10 @@ export function isSignedIn(html: string): boolean {
 export interface ReaderTally {
     readonly counts: Record<string, number>;
     readonly errors: Record<string, number>;
+    /** Requests that found no connection, by why (see {@link PageOutcome.unreachable}). */
+    readonly unreachable: Record<string, number>;
+    /** Product pages that came back, whatever they showed (reviews, or the page's own errors). */
+    read: number;
 }
 
 /** What every reader saw in one round. */
@@ -141,6 +174,8 @@ export function newTally(outcomes: readonly string[]): Tally {
     const empty = (): ReaderTally => ({
         counts: Object.fromEntries(outcomes.map((o) => [o, 0])),
         errors: {},
+        unreachable: {},
+        read: 0,
     });
     return { anonymous: empty(), jason: empty() };
 }
@@ -153,6 +188,110 @@ export function record(tally: Tally, reader: Reader, page: PageOutcome): void {
         const reason = page.reason ?? "unknown";
         t.errors[reason] = (t.errors[reason] ?? 0) + 1;
     }
+    if (page.unreachable !== undefined) {
+        t.unreachable[page.unreachable] = (t.unreachable[page.unreachable] ?? 0) + 1;
+    }
+    if (page.outcome !== ERROR_OUTCOME || PAGE_READ_ERRORS.has(page.reason ?? "")) {
+        t.read++;
+    }
+}
+
+/** Errors that come on a product page: the app answered, so the page was read. */
+const PAGE_READ_ERRORS: ReadonlySet<string> = new Set([
+    PAGE_ERRORS.reviewsUnavailable,
+    PAGE_ERRORS.ratingsUnavailable,
+    PAGE_ERRORS.notSignedIn,
+]);
+
+/** Why a round cannot be judged, and what to do about it. */
+export interface CannotJudge {
+    /** e.g. "could not reach the product page at http://h/productpage: ENOTFOUND (200 of 200 pages)". */
+    readonly problem: string;
+    /** What to do next, one or two sentences. */
+    readonly hint: string;
+    /** Whether another round (with --wait) may fare better: not for a port Node refuses. */
+    readonly retry: boolean;
+}
+
+const WAIT_HINT = "This is the network, not the routing: wait and run again, or use --wait 60.";
+
+/** Requests and pages counted over all readers, largest first, as "200 × HTTP 503, 3 × ...". */
+function summed(tally: Tally, of: "errors" | "unreachable"): [string, number][] {
+    const sums: Record<string, number> = {};
+    for (const reader of READERS) {
+        for (const [key, n] of Object.entries(tally[reader][of])) {
+            sums[key] = (sums[key] ?? 0) + n;
+        }
+    }
+    return Object.entries(sums).sort(([, a], [, b]) => b - a);
+}
+
+/**
+ * Whether a round says nothing about the routing, and why: some request found no connection
+ * (the name does not resolve, the connection is refused, ...), or no product page came back at
+ * all (every request timed out or got another answer). Either is the network or the app's
+ * front door, never a wrong routing, so `npm run verify` exits 2 on it instead of 1.
+ *
+ * @returns undefined when the round's pages can be judged.
+ */
+export function cannotJudge(tally: Tally, url: string): CannotJudge | undefined {
+    const total = READERS.reduce(
+        (n, r) => n + Object.values(tally[r].counts).reduce((a, b) => a + b, 0),
+        0,
+    );
+    const unreachable = summed(tally, "unreachable");
+    if (unreachable.length > 0) {
+        const failed = unreachable.reduce((n, [, count]) => n + count, 0);
+        const codes = unreachable.map(([code]) => code);
+        const problem =
+            `could not reach the product page at ${url}: ${codes.join("/")} ` +
+            `(${failed} of ${total} pages)`;
+        if (codes.includes("bad port")) {
+            const port = new URL(url).port;
+            return {
+                problem,
+                hint:
+                    `Node's fetch refuses to connect to port ${port}: it is on the Fetch standard's list ` +
+                    `of "bad ports" that browsers block too (they belong to other protocols). ` +
+                    "Reach the page on another port, e.g. kubectl port-forward ... 8080:80.",
+                retry: false,
+            };
+        }
+        const first = codes[0];
+        const why =
+            first === "ENOTFOUND" || first === "EAI_AGAIN"
+                ? "The host name does not resolve (yet): a new load balancer's name takes a minute " +
+                  "or two to appear in DNS. "
+                : first === "ECONNREFUSED"
+                  ? "Nothing accepts connections there: for a local cluster, is the kubectl " +
+                    "port-forward running? Right after a deploy, the load balancer may not be " +
+                    "ready yet. "
+                  : "";
+        return { problem, hint: why + WAIT_HINT, retry: true };
+    }
+    if (READERS.every((r) => tally[r].read === 0)) {
+        const reasons = summed(tally, "errors")
+            .map(([reason, n]) => `${n} × ${reason}`)
+            .join(", ");
+        const timedOut = summed(tally, "errors").every(([reason]) =>
+            reason.includes("no answer within"),
+        );
+        return timedOut
+            ? {
+                  problem: `could not reach the product page at ${url}: ${reasons}`,
+                  hint: WAIT_HINT,
+                  retry: true,
+              }
+            : {
+                  problem: `no product page could be read at ${url}: ${reasons}`,
+                  hint:
+                      "Something answers, but not with Bookinfo's product page: check the URL, the " +
+                      "Gateway and the bookinfo VirtualService (kubectl get gateways,virtualservices " +
+                      "-n bookinfo) and that the pods are ready. Right after a deploy, use --wait 60.",
+                  retry: true,
+              };
+    }
+    return undefined;
 }
 
 /**
@@ -160,7 +299,7 @@ export function record(tally: Tally, reader: Reader, page: PageOutcome): void {
  * pages, the observed share of an outcome with probability p is binomial, with standard
  * deviation sqrt(p(1-p)/N); four of them are crossed by chance about 6e-5 of the time (normal
  * approximation, two-sided), so a correct routing is almost never called wrong, while every
- * mode still differs from every other in some outcome by far more (see README).
+ * mode still differs from every other in some outcome by far more (see docs/verify.md).
  */
 export const TOLERANCE_SIGMAS = 4;
 
@@ -372,7 +511,7 @@ export const VERIFY_OPTIONS = {
     },
     wait: {
         value: "<seconds>",
-        help: "repeat rounds until the routing holds or this time is up (default 0)",
+        help: "repeat rounds until the page answers and the routing holds, or this time is up (default 0)",
     },
     json: { value: "", help: "print counts, expectation and verdict as JSON" },
     help: { value: "", short: "h", help: "print this help" },

@@ -3,10 +3,11 @@
  * and what each reader should see from the stack's outputs (or takes `--url` and `--expect`),
  * loads the page N times anonymously and N times signed in as jason, reads the reviews version
  * off each page, prints the counts and judges them. Exit status: 0 the routing holds, 1 it does
- * not, 2 the check could not be made (bad arguments, no stack outputs).
+ * not, 2 the check could not be made (bad arguments, no stack or outputs, the page could not be
+ * reached or no product page came back: never a verdict on the routing from a network failure).
  *
  *   npm run verify
- *   npm run verify -- --wait 60                       (right after `pulumi up`)
+ *   npm run verify -- --wait 60                       (right after `npm run deploy`)
  *   npm run verify -- --url http://HOST/productpage --expect canary --canary-weight 25
  */
 import { spawn } from "child_process";
@@ -22,10 +23,13 @@ import {
     VERSION_LABEL,
 } from "../lib/routing";
 import {
+    CannotJudge,
+    cannotJudge,
     classifyPage,
     DEFAULT_CANARY_WEIGHT,
     errorOutcome,
     expectationForMode,
+    fetchFailure,
     formatSeconds,
     isSignedIn,
     judge,
@@ -67,7 +71,10 @@ export const PULUMI_SCRIPT = path.join(__dirname, "pulumi.sh");
  *
  * @throws Error with the wrapper's own message when it fails or prints no JSON.
  */
-export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<string, unknown>> {
+export function pulumiStackOutputs(
+    script = PULUMI_SCRIPT,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, unknown>> {
     const root = path.join(__dirname, "..");
     const shown = script.startsWith(root + path.sep) ? path.relative(root, script) : script;
     const command = `${shown} stack output --json`;
@@ -76,6 +83,7 @@ export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<strin
         // backend only when stdin is not a terminal, and newer Pulumi CLIs need none here.
         const child = spawn(script, ["stack", "output", "--json"], {
             stdio: ["inherit", "pipe", "pipe"],
+            env,
         });
         let out = "";
         let err = "";
@@ -88,7 +96,7 @@ export function pulumiStackOutputs(script = PULUMI_SCRIPT): Promise<Record<strin
                 reject(new Error(`${command} exited with ${code}${said ? `:\n${said}` : ""}`));
                 return;
             }
-            // The wrapper may print a line first (a stack it just created); the JSON follows.
+            // Skip anything printed before the JSON object (a notice of the CLI).
             const start = out.search(/^\{/m);
             try {
                 resolve(JSON.parse(out.slice(Math.max(start, 0))) as Record<string, unknown>);
@@ -113,6 +121,9 @@ interface Target {
     readonly mode?: string;
 }
 
+/** How scripts/pulumi.sh says that the stack does not exist (it never creates one to read it). */
+const NO_STACK = /^There is (no stack "[^"]*" in \S+ yet: deploy first \(npm run deploy\))\.$/m;
+
 /** Thrown when the check cannot start: printed, exit status 2. */
 class CannotCheck extends Error {}
 
@@ -122,9 +133,13 @@ async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
         try {
             outputs = await (io.readStackOutputs ?? pulumiStackOutputs)();
         } catch (e) {
+            const message = (e as Error).message;
+            const noStack = NO_STACK.exec(message);
             throw new CannotCheck(
-                `could not read the stack's outputs: ${(e as Error).message}\n` +
-                    "A local backend may need PULUMI_CONFIG_PASSPHRASE; or give --url and --expect.",
+                noStack !== null
+                    ? `${noStack[1]}, or give --url and --expect`
+                    : `could not read the stack's outputs: ${message}\n` +
+                          "To check a page without the stack, give --url and --expect.",
             );
         }
     }
@@ -133,7 +148,7 @@ async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
         const value = outputs?.productPageUrl;
         if (typeof value !== "string" || value === "") {
             throw new CannotCheck(
-                "the stack has no output productPageUrl: deploy it first (npm run deploy), or give --url",
+                "the stack has no output productPageUrl: deploy first (npm run deploy), or give --url and --expect",
             );
         }
         url = value;
@@ -171,19 +186,6 @@ async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
     };
 }
 
-/** Why a request got no page, short enough to count by. */
-function failureReason(e: unknown, timeoutSeconds: number): string {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    if (err?.name === "TimeoutError" || err?.name === "AbortError") {
-        return `no answer within ${formatSeconds(timeoutSeconds)}`;
-    }
-    const code = err?.cause?.code;
-    if (code !== undefined) {
-        return `connection failed (${code})`;
-    }
-    return `request failed (${err?.cause?.message ?? err?.message ?? String(e)})`;
-}
-
 /** The cookies a response sets, as a Cookie header ("name=value; name2=value2"). */
 function cookiesOf(res: Response): string {
     return res.headers
@@ -198,12 +200,16 @@ function cookiesOf(res: Response): string {
  * the product page as Referer (the app redirects back to it). The redirect is not followed: the
  * session cookie is on the 302 itself.
  *
- * @returns The Cookie header for the session, or the reason sign-in failed.
+ * @returns The Cookie header for the session, or how sign-in failed (as the outcome of each of
+ *   the test user's pages).
  */
 async function signIn(
     url: string,
     timeoutSeconds: number,
-): Promise<{ cookie: string } | { failed: string }> {
+): Promise<{ cookie: string } | { failed: PageOutcome }> {
+    const failed = (page: PageOutcome) => ({
+        failed: { ...page, reason: `sign-in as ${TEST_USER} failed: ${page.reason}` },
+    });
     try {
         const res = await fetch(new URL("login", url), {
             method: "POST",
@@ -214,14 +220,14 @@ async function signIn(
         });
         await res.arrayBuffer();
         if (res.status >= 400) {
-            return { failed: `HTTP ${res.status}` };
+            return failed(errorOutcome(`HTTP ${res.status}`));
         }
         const cookie = cookiesOf(res);
         return cookie === ""
-            ? { failed: `HTTP ${res.status} without a session cookie` }
+            ? failed(errorOutcome(`HTTP ${res.status} without a session cookie`))
             : { cookie };
     } catch (e) {
-        return { failed: failureReason(e, timeoutSeconds) };
+        return failed(fetchFailure(e, timeoutSeconds));
     }
 }
 
@@ -247,7 +253,7 @@ async function loadPage(
         }
         return classifyPage(html);
     } catch (e) {
-        return errorOutcome(failureReason(e, timeoutSeconds));
+        return fetchFailure(e, timeoutSeconds);
     }
 }
 
@@ -300,7 +306,7 @@ async function runRound(args: VerifyArgs, target: Target, io: VerifyIo): Promise
         if (reader === "anonymous") {
             page = await loadPage(target.url, reader, undefined, args.timeoutSeconds);
         } else if ("failed" in session) {
-            page = errorOutcome(`sign-in as ${TEST_USER} failed: ${session.failed}`);
+            page = session.failed;
         } else {
             page = await loadPage(target.url, reader, session.cookie, args.timeoutSeconds);
         }
@@ -341,9 +347,12 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
     let rounds = 0;
     let tally: Tally;
     let verdict: Verdict;
+    let blocked: CannotJudge | undefined;
     for (;;) {
         rounds++;
         tally = await runRound(args, target, io);
+        // Pages the network kept away say nothing about the routing: no verdict on them.
+        blocked = cannotJudge(tally, target.url);
         verdict = judge(
             Object.fromEntries(READERS.map((r) => [r, tally[r].counts])) as Record<
                 Reader,
@@ -352,21 +361,31 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             target.expectation,
         );
         const left = args.waitSeconds * 1000 - (Date.now() - started);
-        if (verdict.holds || left <= 0) {
+        if ((blocked === undefined && verdict.holds) || blocked?.retry === false || left <= 0) {
             break;
         }
         io.stderr.write(
-            `round ${rounds}: not yet (${verdict.problems[0]}); trying again, ` +
+            `round ${rounds}: not yet (${blocked?.problem ?? verdict.problems[0]}); trying again, ` +
                 `${formatSeconds(left / 1000)} left\n`,
         );
         await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));
+    }
+    const roundsText = `${rounds} round${rounds === 1 ? "" : "s"}`;
+
+    if (blocked !== undefined) {
+        const still =
+            args.waitSeconds > 0 && blocked.retry
+                ? ` (still after ${formatSeconds(elapsed())}, ${roundsText})`
+                : "";
+        io.stderr.write(`verify: ${blocked.problem}${still}\n${blocked.hint}\n`);
+        return 2;
     }
 
     const waited =
         args.waitSeconds > 0
             ? verdict.holds
-                ? `held after ${rounds} round${rounds === 1 ? "" : "s"}, ${formatSeconds(elapsed())}`
-                : `still wrong after ${formatSeconds(elapsed())}, ${rounds} round${rounds === 1 ? "" : "s"}`
+                ? `held after ${roundsText}, ${formatSeconds(elapsed())}`
+                : `still wrong after ${formatSeconds(elapsed())}, ${roundsText}`
             : undefined;
 
     if (args.json) {

@@ -152,7 +152,9 @@ export type Answer =
     | ReviewsShown
     | { readonly status: number }
     /** Waits before answering (the client may give up first). */
-    | { readonly delayMs: number; readonly then: Answer };
+    | { readonly delayMs: number; readonly then: Answer }
+    /** Closes the connection without an answer, as a load balancer dropping it would. */
+    | { readonly drop: true };
 
 /** What the stub knows about a request for the product page. */
 export interface PageRequest {
@@ -286,6 +288,8 @@ export class ProductpageStub {
             );
         } else if ("status" in answer) {
             res.writeHead(answer.status).end("upstream connect error");
+        } else if ("drop" in answer) {
+            res.socket?.destroy();
         } else {
             const timer = setTimeout(() => this.answer(res, answer.then, user), answer.delayMs);
             res.on("close", () => clearTimeout(timer));

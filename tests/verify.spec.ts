@@ -1,4 +1,5 @@
 import * as assert from "assert/strict";
+import dns from "dns";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -27,6 +28,7 @@ import {
     verifyUsage,
 } from "../lib/verify";
 import { main, pulumiStackOutputs, VerifyIo } from "../scripts/verify";
+import { FakePulumi } from "./fakePulumi";
 import {
     byUser,
     PageStyle,
@@ -489,18 +491,153 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
         assert.match(run.stdout, /\nerrors of jason: 3 × sign-in as jason failed: HTTP 500\n/);
     });
 
-    it("reports a page nobody answers", async () => {
-        const closed = http.createServer();
-        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-        const { port } = closed.address() as AddressInfo;
-        await new Promise((resolve) => closed.close(resolve));
-        const url = `http://127.0.0.1:${port}/productpage`;
+    /** A port on 127.0.0.1 that nothing listens on: connections to it are refused. */
+    async function closedPort(): Promise<number> {
+        const server = http.createServer();
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const { port } = server.address() as AddressInfo;
+        await new Promise((resolve) => server.close(resolve));
+        return port;
+    }
+
+    it("exits 2, not 1, when the connection is refused: the network, not the routing", async () => {
+        const url = `http://127.0.0.1:${await closedPort()}/productpage`;
         const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "2"]);
-        assert.equal(run.code, 1);
-        assert.match(run.stdout, /\nerrors of anonymous: 2 × connection failed \(ECONNREFUSED\)\n/);
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                `verify: could not reach the product page at ${url}: ECONNREFUSED (4 of 4 pages)\n` +
+                "Nothing accepts connections there: for a local cluster, is the kubectl " +
+                "port-forward running? Right after a deploy, the load balancer may not be ready " +
+                "yet. This is the network, not the routing: wait and run again, or use --wait 60.\n",
+        });
+    });
+
+    it("exits 2 when the host name does not resolve, asking no real DNS server", async () => {
+        // Node's fetch resolves names with dns.lookup: answered here as a resolver answers a name
+        // that does not exist, so no query leaves the machine (and .invalid never resolves).
+        const looked: string[] = [];
+        const lookup = dns.lookup;
+        const notFound = (hostname: string, ...rest: unknown[]) => {
+            looked.push(hostname);
+            const callback = rest[rest.length - 1] as (e: Error) => void;
+            const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+                code: "ENOTFOUND",
+                syscall: "getaddrinfo",
+                hostname,
+            });
+            process.nextTick(callback, e);
+        };
+        (dns as { lookup: unknown }).lookup = notFound;
+        let run: Awaited<ReturnType<typeof verify>>;
+        try {
+            run = await verify([
+                "--url",
+                "http://a1b2c3.elb.verify-test.invalid/productpage",
+                "--expect",
+                "all-v1",
+                "--requests",
+                "3",
+            ]);
+        } finally {
+            (dns as { lookup: unknown }).lookup = lookup;
+        }
+        assert.ok(looked.length > 0 && looked.every((h) => h === "a1b2c3.elb.verify-test.invalid"));
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                "verify: could not reach the product page at " +
+                "http://a1b2c3.elb.verify-test.invalid/productpage: ENOTFOUND (6 of 6 pages)\n" +
+                "The host name does not resolve (yet): a new load balancer's name takes a minute " +
+                "or two to appear in DNS. This is the network, not the routing: wait and run " +
+                "again, or use --wait 60.\n",
+        });
+    });
+
+    it("exits 2 even when only some connections fail: those pages say nothing", async () => {
+        const { url } = await start(({ index }) => (index % 4 === 0 ? { drop: true } : "v1"));
+        const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "4"]);
+        assert.equal(run.code, 2);
+        assert.equal(run.stdout, "");
         assert.match(
-            run.stdout,
-            /\nerrors of jason: 2 × sign-in as jason failed: connection failed \(ECONNREFUSED\)\n/,
+            run.stderr,
+            /^verify: could not reach the product page at http:\/\/127\.0\.0\.1:\d+\/productpage: UND_ERR_SOCKET \(2 of 8 pages\)\n/,
+        );
+    });
+
+    it("explains a port Node refuses to use, and does not wait for it to change", async () => {
+        const url = "http://127.0.0.1:6000/productpage";
+        const run = await verify(["--url", url, "--expect", "all-v1", "--wait", "30"]);
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                `verify: could not reach the product page at ${url}: bad port (200 of 200 pages)\n` +
+                "Node's fetch refuses to connect to port 6000: it is on the Fetch standard's list " +
+                'of "bad ports" that browsers block too (they belong to other protocols). Reach ' +
+                "the page on another port, e.g. kubectl port-forward ... 8080:80.\n",
+        });
+    });
+
+    it("exits 2 when every page times out: nothing was read", async () => {
+        const { url } = await start(
+            byUser({ delayMs: 2000, then: "v1" }, { delayMs: 2000, then: "v1" }),
+        );
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "all-v1",
+            "--requests",
+            "2",
+            "--timeout",
+            "0.1",
+        ]);
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                `verify: could not reach the product page at ${url}: 4 × no answer within 0.1 s\n` +
+                "This is the network, not the routing: wait and run again, or use --wait 60.\n",
+        });
+    });
+
+    it("exits 2 when something answers, but never with a product page", async () => {
+        const { url } = await start(() => ({ status: 503 }));
+        const run = await verify(["--url", url, "--expect", "all-v1", "--requests", "2"]);
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                `verify: no product page could be read at ${url}: 4 × HTTP 503\n` +
+                "Something answers, but not with Bookinfo's product page: check the URL, the Gateway " +
+                "and the bookinfo VirtualService (kubectl get gateways,virtualservices -n bookinfo) " +
+                "and that the pods are ready. Right after a deploy, use --wait 60.\n",
+        });
+    });
+
+    it("with --wait, keeps trying while the page cannot be reached, then says so", async () => {
+        const url = `http://127.0.0.1:${await closedPort()}/productpage`;
+        const run = await verify([
+            "--url",
+            url,
+            "--expect",
+            "all-v1",
+            "--requests",
+            "1",
+            "--wait",
+            "0.2",
+        ]);
+        assert.equal(run.code, 2);
+        assert.match(
+            run.stderr,
+            /^round 1: not yet \(could not reach the product page at .*: ECONNREFUSED \(2 of 2 pages\)\); trying again, [\d.]+ s left\n/,
+        );
+        assert.match(
+            run.stderr,
+            /\nverify: could not reach the product page at .*: ECONNREFUSED \(2 of 2 pages\) \(still after [\d.]+ s, \d+ rounds\)\n/,
         );
     });
 
@@ -652,13 +789,13 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
             stdout: "",
             stderr:
                 "verify: could not read the stack's outputs: this test has no stack\n" +
-                "A local backend may need PULUMI_CONFIG_PASSPHRASE; or give --url and --expect.\n",
+                "To check a page without the stack, give --url and --expect.\n",
         });
         const empty = { readStackOutputs: () => Promise.resolve({}) };
         assert.deepEqual(await verify(["--expect", "all-v1"], empty), {
             code: 2,
             stdout: "",
-            stderr: "verify: the stack has no output productPageUrl: deploy it first (npm run deploy), or give --url\n",
+            stderr: "verify: the stack has no output productPageUrl: deploy first (npm run deploy), or give --url and --expect\n",
         });
         const old = {
             readStackOutputs: () => Promise.resolve({ productPageUrl: "http://127.0.0.1:1/" }),
@@ -670,6 +807,34 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
         const help = await verify(["--help"]);
         assert.equal(help.code, 0);
         assert.match(help.stdout, /^Usage: npm run verify -- \[options\]\n/);
+    });
+});
+
+describe("npm run verify without a stack", () => {
+    let pulumi: FakePulumi;
+    beforeEach(() => (pulumi = new FakePulumi()));
+    afterEach(() => pulumi.remove());
+
+    it("exits 2 saying deploy first, or give --url and --expect, and creates no stack", async () => {
+        const run = await verify([], {
+            readStackOutputs: () => pulumiStackOutputs(pulumi.script, pulumi.env()),
+        });
+        assert.deepEqual(run, {
+            code: 2,
+            stdout: "",
+            stderr:
+                `verify: no stack "dev" in file://${pulumi.stateDir} yet: ` +
+                "deploy first (npm run deploy), or give --url and --expect\n",
+        });
+        assert.deepEqual(pulumi.calls(), []);
+        assert.equal(fs.existsSync(pulumi.stateDir), false);
+    });
+
+    it("reads the stack's outputs once the stack exists", async () => {
+        fs.mkdirSync(pulumi.stateDir);
+        const outputs = await pulumiStackOutputs(pulumi.script, pulumi.env({ FAKE_STACKS: "dev" }));
+        assert.deepEqual(outputs, { routingMode: "all-v1" });
+        assert.deepEqual(pulumi.calls(), ["stack select dev", "stack output --json"]);
     });
 });
 
