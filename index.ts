@@ -51,6 +51,9 @@ const mesh = new IstioMesh(
     "istio",
     {
         version: config.istioVersion,
+        revision: config.istioRevision,
+        canaryVersion: config.istioCanaryVersion,
+        dataplaneRevision: config.dataplaneRevision,
         serviceType: config.gatewayServiceType,
         loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
         meshConfig: config.observability ? tracingMeshConfig() : undefined,

@@ -48,10 +48,53 @@ export function productpageVirtualServiceSpec(productpagePort: number) {
     };
 }
 
+/** How the app's namespace and workloads join the mesh's data plane. */
+export interface DataplaneInjection {
+    /** The namespace's injection label: `istio-injection=enabled`, or `istio.io/rev=<tag>`. */
+    namespaceLabels: Record<string, string>;
+    /** Pod-template annotations of every Deployment; a change rolls the pods onto another proxy. */
+    podAnnotations: Record<string, string>;
+    /** What must exist before the namespace: the CRDs, the injecting istiod and its revision tag. */
+    ready: pulumi.Resource[];
+}
+
+/**
+ * A Deployment (or any object with a pod template) with `annotations` added to its pod template;
+ * other objects as they are.
+ */
+export function withPodAnnotations(
+    obj: ManifestObject,
+    annotations: Record<string, string>,
+): ManifestObject {
+    const spec = obj.spec as { template?: { metadata?: { annotations?: object } } } | undefined;
+    if (spec?.template === undefined || Object.keys(annotations).length === 0) {
+        return obj;
+    }
+    const metadata = spec.template.metadata ?? {};
+    return {
+        ...obj,
+        spec: {
+            ...spec,
+            template: {
+                ...spec.template,
+                metadata: {
+                    ...metadata,
+                    annotations: { ...metadata.annotations, ...annotations },
+                },
+            },
+        },
+    };
+}
+
 /** What BookinfoApp needs of the mesh; {@link IstioMesh} provides it. */
 export interface MeshEndpoints {
     /** Resources that must be ready first: Istio's CRDs and istiod's injection webhook. */
     ready: pulumi.Resource[];
+    /**
+     * The data plane the app joins. Absent: namespace labelled `istio-injection=enabled` after
+     * `ready`, pod templates as written.
+     */
+    dataplane?: DataplaneInjection;
     /** Pod labels of the ingress gateway, for the Gateway's selector. */
     gatewayPodLabels: Record<string, string>;
     /** The port the gateway pods listen on for HTTP. */
@@ -93,18 +136,25 @@ export class BookinfoApp extends pulumi.ComponentResource {
         const model = args.model ?? BookinfoModel.load();
         const k8sOpts = { parent: this };
 
+        const dataplane = args.mesh.dataplane ?? {
+            namespaceLabels: INJECTION_LABEL,
+            podAnnotations: {},
+            ready: args.mesh.ready,
+        };
         // Pods created before istiod's webhook exists would run without sidecars.
         const ns = new k8s.core.v1.Namespace(
             `${name}-ns`,
-            { metadata: { name: args.namespace ?? "bookinfo", labels: INJECTION_LABEL } },
-            { ...k8sOpts, dependsOn: args.mesh.ready },
+            { metadata: { name: args.namespace ?? "bookinfo", labels: dataplane.namespaceLabels } },
+            { ...k8sOpts, dependsOn: dataplane.ready },
         );
         const namespace = ns.metadata.name;
 
         const objects: Record<string, ObjectResource> = {};
         for (const obj of model.objects) {
             const resourceName = `${name}-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
-            const inputs = { ...obj, metadata: { ...obj.metadata, namespace } };
+            // The annotations name the proxy the pods should run: when it changes, they roll.
+            const annotated = withPodAnnotations(obj, dataplane.podAnnotations);
+            const inputs = { ...annotated, metadata: { ...obj.metadata, namespace } };
             objects[`${kindOf(obj)}/${obj.metadata.name}`] = createObject(
                 kindOf(obj) as SupportedKind,
                 resourceName,

@@ -1,8 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-/** Istio's official Helm chart repository. */
-export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
+import { revisionTagService, revisionTagWebhook } from "../lib/revisionTags";
+import {
+    CHART_REPOS,
+    chartRepoOf,
+    ControlPlane,
+    meshPlan,
+    MeshPlan,
+    RevisionTag,
+} from "../lib/upgrade";
+import type { DataplaneInjection } from "./bookinfoApp";
+
+/** Istio's official Helm chart repository up to 1.30 (`chartRepoOf` picks one per version). */
+export const ISTIO_CHART_REPO = CHART_REPOS.googleStorage;
 
 /** Namespace of Istio's control plane (istiod and the CRDs' webhooks). */
 export const ISTIO_NAMESPACE = "istio-system";
@@ -72,8 +83,23 @@ export function gatewayPodLabels(releaseName: string): Record<string, string> {
 
 /** Arguments of {@link IstioMesh}. */
 export interface IstioMeshArgs {
-    /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`. */
+    /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`: the stable control plane's. */
     version: string;
+    /**
+     * Revision of the stable control plane. Absent: Istio's default, unrevisioned install. After
+     * promoting a canary, the canary's revision (e.g. `"1-31-1"`).
+     */
+    revision?: string;
+    /**
+     * A canary control plane's version (e.g. `"1.31.1"`), installed beside the stable one as
+     * revision `1-31-1`, with revision tags `stable` and `canary` pointing at the two.
+     */
+    canaryVersion?: string;
+    /**
+     * The revision tag the app's workloads and the gateway follow: `"stable"` (default) or
+     * `"canary"`. Switching it rolls them onto the other control plane.
+     */
+    dataplaneRevision?: RevisionTag;
     /**
      * How the ingress gateway's Service is exposed. `"NodePort"` suits clusters without load
      * balancers (kind, minikube): reach it with {@link IstioMesh.portForwardCommand}.
@@ -103,8 +129,19 @@ export interface IstioMeshArgs {
 export class IstioMesh extends pulumi.ComponentResource {
     /** The `base` release: Istio's CRDs. */
     public readonly base: k8s.helm.v3.Release;
-    /** The `istiod` release: the control plane and its sidecar-injection webhook. */
+    /** The stable control plane's `istiod` release, with its sidecar-injection webhook. */
     public readonly istiod: k8s.helm.v3.Release;
+    /** The canary control plane's `istiod` release, when there is one. */
+    public readonly canaryIstiod?: k8s.helm.v3.Release;
+    /** The revision tags' webhook configurations and Services, by tag. */
+    public readonly tags: Partial<
+        Record<
+            RevisionTag,
+            [k8s.admissionregistration.v1.MutatingWebhookConfiguration, k8s.core.v1.Service]
+        >
+    >;
+    /** Control planes, tags, namespace labels and proxy versions: what the version settings decide. */
+    public readonly plan: MeshPlan;
     /** The `gateway` release: the ingress gateway and its LoadBalancer Service. */
     public readonly gateway: k8s.helm.v3.Release;
     /**
@@ -112,6 +149,11 @@ export class IstioMesh extends pulumi.ComponentResource {
      * Pass it to `dependsOn`.
      */
     public readonly ready: pulumi.Resource[];
+    /**
+     * How the app's namespace and workloads join the mesh: the namespace's injection label, the
+     * pod-template annotations that roll workloads onto another proxy, and what must exist first.
+     */
+    public readonly dataplane: DataplaneInjection;
     /** The pod labels of the ingress gateway, for Gateway selectors. */
     public readonly gatewayPodLabels: Record<string, string>;
     /** The port the gateway pods listen on for plain HTTP: a Gateway server's port. */
@@ -130,10 +172,11 @@ export class IstioMesh extends pulumi.ComponentResource {
         super("istio-eks:index:IstioMesh", name, {}, opts);
         const k8sOpts = { parent: this };
         const serviceType = args.serviceType ?? "LoadBalancer";
-        const chart = (chartName: string) => ({
+        const plan = meshPlan(args);
+        const chart = (chartName: string, version: string) => ({
             chart: chartName,
-            version: args.version,
-            repositoryOpts: { repo: ISTIO_CHART_REPO },
+            version,
+            repositoryOpts: { repo: chartRepoOf(version) },
         });
 
         const systemNs = new k8s.core.v1.Namespace(
@@ -147,35 +190,73 @@ export class IstioMesh extends pulumi.ComponentResource {
             k8sOpts,
         );
 
+        // The CRDs at the newest control plane's version, before any control plane is installed
+        // or upgraded; and the revision that validates Istio objects.
         this.base = new k8s.helm.v3.Release(
             `${name}-base`,
             {
-                ...chart("base"),
+                ...chart("base", plan.baseVersion),
                 name: RELEASE_NAMES.base,
                 namespace: systemNs.metadata.name,
-                values: { defaultRevision: "default" },
+                values: { defaultRevision: plan.defaultRevision },
             },
             k8sOpts,
         );
-        this.istiod = new k8s.helm.v3.Release(
-            `${name}-istiod`,
-            {
-                ...chart("istiod"),
-                name: RELEASE_NAMES.istiod,
-                namespace: systemNs.metadata.name,
-                values: args.meshConfig === undefined ? {} : { meshConfig: args.meshConfig },
-            },
-            { ...k8sOpts, dependsOn: [this.base] },
-        );
+        // One release per control plane, named after its revision, so that a canary and its
+        // promotion never rename (and so replace) a release.
+        const istiod = (cp: ControlPlane) =>
+            new k8s.helm.v3.Release(
+                cp.revision === "" ? `${name}-istiod` : `${name}-istiod-${cp.revision}`,
+                {
+                    ...chart("istiod", cp.version),
+                    name: cp.releaseName,
+                    namespace: systemNs.metadata.name,
+                    values: {
+                        ...(cp.revision === "" ? {} : { revision: cp.revision }),
+                        // Every control plane runs the same mesh configuration.
+                        ...(args.meshConfig === undefined ? {} : { meshConfig: args.meshConfig }),
+                    },
+                },
+                { ...k8sOpts, dependsOn: [this.base] },
+            );
+        const [stable, canary] = plan.controlPlanes;
+        this.istiod = istiod(stable);
+        this.canaryIstiod = canary === undefined ? undefined : istiod(canary);
+        const releaseOf = (revision: string) =>
+            revision === stable.revision ? this.istiod : this.canaryIstiod!;
+
+        // Each tag after the control plane it points at, whose istiod fills in its CA bundle.
+        this.tags = {};
+        for (const { tag, revision } of plan.tags) {
+            const tagOpts = { ...k8sOpts, dependsOn: [releaseOf(revision)] };
+            this.tags[tag] = [
+                new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+                    `${name}-tag-${tag}`,
+                    revisionTagWebhook(tag, revision, ISTIO_NAMESPACE),
+                    tagOpts,
+                ),
+                new k8s.core.v1.Service(
+                    `${name}-tag-${tag}-service`,
+                    revisionTagService(tag, revision, ISTIO_NAMESPACE),
+                    tagOpts,
+                ),
+            ];
+        }
+        const dataplaneTag = plan.dataplaneTag === undefined ? [] : this.tags[plan.dataplaneTag]!;
+        const injector = [releaseOf(plan.dataplane.revision), ...dataplaneTag];
         this.gateway = new k8s.helm.v3.Release(
             `${name}-gateway`,
             {
-                ...chart("gateway"),
+                ...chart("gateway", plan.gatewayVersion),
                 name: RELEASE_NAMES.gateway,
                 namespace: gatewayNs.metadata.name,
                 // Uninstall uses the timeout recorded by the last deploy: one more reason to set it here.
                 timeout: GATEWAY_RELEASE_TIMEOUT_SECONDS,
                 values: {
+                    // The chart labels the pods istio.io/rev=<revision>: the tag's injector takes them.
+                    ...(plan.gatewayRevision === "" ? {} : { revision: plan.gatewayRevision }),
+                    // Merged into the chart's own pod annotations; a change rolls the gateway.
+                    podAnnotations: plan.podAnnotations,
                     service: {
                         type: serviceType,
                         ports: GATEWAY_SERVICE_PORTS,
@@ -188,15 +269,21 @@ export class IstioMesh extends pulumi.ComponentResource {
             },
             {
                 ...k8sOpts,
-                // The gateway's pods get their proxy from istiod's injector: istiod first.
-                dependsOn: [this.istiod],
+                // The gateway's pods get their proxy from istiod's injector: istiod (and its tag) first.
+                dependsOn: plan.gatewayRevision === "" ? [injector[0]] : injector,
                 // The old Service, and so its load balancer, goes before the new one comes.
                 replaceOnChanges: GATEWAY_LOAD_BALANCER_VALUES,
                 deleteBeforeReplace: true,
             },
         );
 
+        this.plan = plan;
         this.ready = [this.base, this.istiod];
+        this.dataplane = {
+            namespaceLabels: plan.namespaceLabels,
+            podAnnotations: plan.podAnnotations,
+            ready: [this.base, ...injector],
+        };
         this.gatewayPodLabels = gatewayPodLabels(RELEASE_NAMES.gateway);
         this.gatewayHttpTargetPort = GATEWAY_HTTP.targetPort;
         if (serviceType === "NodePort") {

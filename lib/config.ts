@@ -21,6 +21,7 @@ import {
     TrafficOptions,
 } from "./routing";
 import { TRACING_SAMPLING_RANGE } from "./observability";
+import { isIstioVersion, REVISION_TAGS, RevisionTag, versionProblems } from "./upgrade";
 
 /** Where the mesh runs: a new EKS cluster, or the cluster of the Kubernetes provider's settings. */
 export const CLUSTER_KINDS = ["eks", "existing"] as const;
@@ -164,7 +165,23 @@ export const CONFIG_KEYS = {
     istioVersion: {
         type: "string",
         default: "1.30.5",
-        description: "Version of Istio's Helm charts (base, istiod, gateway).",
+        description:
+            "Version of Istio's Helm charts (base, istiod, gateway); changing it upgrades in place.",
+    },
+    istioCanaryVersion: {
+        type: "string",
+        description:
+            "Optional newer Istio version installed beside the stable one as a canary control plane (revision e.g. 1-31-1).",
+    },
+    istioRevision: {
+        type: "string",
+        description:
+            "Optional revision of the stable control plane: after promoting a canary, its revision (e.g. 1-31-1).",
+    },
+    dataplaneRevision: {
+        type: "string",
+        default: "stable",
+        description: `Revision tag the app and gateway follow when revisions are in use: ${REVISION_TAGS.join(" | ")}.`,
     },
     appNamespace: {
         type: "string",
@@ -219,6 +236,11 @@ export interface StackConfig {
     /** `aws:profile`: the kubeconfig of an EKS cluster authenticates with it too. */
     awsProfile?: string;
     istioVersion: string;
+    /** A canary control plane's version. */
+    istioCanaryVersion?: string;
+    /** The stable control plane's revision; absent for Istio's default, unrevisioned install. */
+    istioRevision?: string;
+    dataplaneRevision: RevisionTag;
     appNamespace: string;
     loadBalancerType: LoadBalancerType;
 }
@@ -517,11 +539,37 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         );
     }
 
+    const versionAllowed = 'expected a chart version MAJOR.MINOR.PATCH, e.g. "1.30.5"';
     const istioVersion = r.matching(
         "istioVersion",
         /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
-        'expected a chart version MAJOR.MINOR.PATCH, e.g. "1.30.5"',
+        versionAllowed,
     );
+    const istioCanaryVersion = r.value("istioCanaryVersion");
+    if (istioCanaryVersion !== undefined && !isIstioVersion(istioCanaryVersion)) {
+        r.bad("istioCanaryVersion", istioCanaryVersion, versionAllowed);
+    }
+    const istioRevision = r.value("istioRevision");
+    const dataplaneRevision = r.oneOf("dataplaneRevision", REVISION_TAGS);
+    if (
+        isIstioVersion(istioVersion) &&
+        (istioCanaryVersion === undefined || isIstioVersion(istioCanaryVersion))
+    ) {
+        // Against Istio's support matrix; the Kubernetes version is known for a new EKS cluster only.
+        r.problems.push(
+            ...versionProblems(
+                {
+                    version: istioVersion,
+                    canaryVersion: istioCanaryVersion,
+                    revision: istioRevision,
+                    dataplaneRevision,
+                },
+                cluster === "eks" && /^1\.\d{1,2}$/.test(kubernetesVersion)
+                    ? kubernetesVersion
+                    : undefined,
+            ),
+        );
+    }
 
     const appNamespace = r.matching(
         "appNamespace",
@@ -563,6 +611,9 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         adminPrincipalArns,
         awsProfile: blankAsUnset(providers["aws:profile"]),
         istioVersion,
+        ...(istioCanaryVersion === undefined ? {} : { istioCanaryVersion }),
+        ...(istioRevision === undefined ? {} : { istioRevision }),
+        dataplaneRevision,
         appNamespace,
         loadBalancerType,
     };

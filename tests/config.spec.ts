@@ -50,6 +50,7 @@ const DEFAULTS: StackConfig = {
     adminPrincipalArns: [],
     awsProfile: undefined,
     istioVersion: "1.30.5",
+    dataplaneRevision: "stable",
     appNamespace: "bookinfo",
     loadBalancerType: "nlb",
 };
@@ -142,7 +143,7 @@ const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
 const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
 
 const UNKNOWN_ROUTNG =
-    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, observability, tracingSampling, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, appNamespace, loadBalancerType";
+    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, observability, tracingSampling, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, istioCanaryVersion, istioRevision, dataplaneRevision, appNamespace, loadBalancerType";
 
 /** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
 function assertConfigError(run: () => unknown, problems: string[]): void {

@@ -85,6 +85,10 @@ describe("IstioMesh", () => {
             namespace: "istio-ingress",
             timeout: 900,
             values: {
+                podAnnotations: {
+                    "istio-eks/proxy-version": "1.30.5",
+                    "istio-eks/control-plane": "default",
+                },
                 service: {
                     type: "LoadBalancer",
                     ports: GATEWAY_PORTS,
@@ -136,11 +140,35 @@ describe("IstioMesh", () => {
     it("updates the gateway in place for a new chart version: only load balancer changes replace it", async () => {
         const [a, b] = [await build(), await build({ version: "1.30.4" })];
         const paths = changedPaths(a.named("mesh-gateway").inputs, b.named("mesh-gateway").inputs);
-        assert.deepEqual(paths, ["version"]);
-        assert.equal(
-            replacesOn("version", b.named("mesh-gateway").options!.replaceOnChanges),
-            false,
-        );
+        // The chart, and the pod annotation that rolls the gateway onto the new proxy.
+        assert.deepEqual(paths, ['values.podAnnotations["istio-eks/proxy-version"]', "version"]);
+        for (const path of paths) {
+            assert.equal(
+                replacesOn(path, b.named("mesh-gateway").options!.replaceOnChanges),
+                false,
+            );
+        }
+    });
+
+    it("updates the gateway in place when it follows another control plane: only load balancer changes replace it", async () => {
+        const [a, b] = [
+            await build(),
+            await build({ canaryVersion: "1.31.1", dataplaneRevision: "canary" }),
+        ];
+        const paths = changedPaths(a.named("mesh-gateway").inputs, b.named("mesh-gateway").inputs);
+        assert.deepEqual(paths, [
+            "repositoryOpts.repo",
+            'values.podAnnotations["istio-eks/control-plane"]',
+            'values.podAnnotations["istio-eks/proxy-version"]',
+            "values.revision",
+            "version",
+        ]);
+        for (const path of paths) {
+            assert.equal(
+                replacesOn(path, b.named("mesh-gateway").options!.replaceOnChanges),
+                false,
+            );
+        }
     });
 
     it("passes extra mesh config to istiod's chart, and nothing without it", async () => {
