@@ -3,12 +3,12 @@ import * as assert from "assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { BookinfoApp } from "../components/bookinfoApp";
+import { BookinfoApp, DataplaneInjection, withPodAnnotations } from "../components/bookinfoApp";
 import { BookinfoModel } from "../lib/manifests";
 import { runPulumi, valueOf } from "./harness";
 
 /** A stand-in for IstioMesh: two "ready" resources and the gateway's facts. */
-function build(namespace?: string) {
+function build(namespace?: string, dataplane?: (provider: k8s.Provider) => DataplaneInjection) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         const base = new k8s.core.v1.ConfigMap("crds", {}, { provider });
@@ -19,6 +19,7 @@ function build(namespace?: string) {
                 namespace,
                 mesh: {
                     ready: [base, istiod],
+                    dataplane: dataplane?.(provider),
                     gatewayPodLabels: { app: "istio-ingressgateway", istio: "ingressgateway" },
                     gatewayHttpTargetPort: 80,
                     ingressHost: pulumi.output("lb.example.com"),
@@ -131,6 +132,66 @@ describe("BookinfoApp", () => {
         for (const r of [gateway, vs]) {
             assert.deepEqual(run.dependencyNames(r), ["app-ns", "crds", "istiod"]);
         }
+    });
+
+    it("joins the mesh's data plane: its injection label, after its injector, pod templates annotated", async () => {
+        const annotations = {
+            "istio-eks/proxy-version": "1.31.1",
+            "istio-eks/control-plane": "1-31-1",
+        };
+        const run = await build(undefined, (provider) => ({
+            namespaceLabels: { "istio.io/rev": "canary" },
+            podAnnotations: annotations,
+            ready: [new k8s.core.v1.ConfigMap("canary-tag", {}, { provider })],
+        }));
+        const ns = run.named("app-ns");
+        assert.deepEqual(ns.inputs.metadata.labels, { "istio.io/rev": "canary" });
+        assert.deepEqual(run.dependencyNames(ns), ["canary-tag"]);
+        const model = BookinfoModel.load();
+        for (const obj of model.objects) {
+            const r = run.named(`app-${obj.kind.toLowerCase()}-${obj.metadata.name}`);
+            assert.deepEqual(
+                r.inputs,
+                {
+                    ...withPodAnnotations(obj, annotations),
+                    metadata: { ...obj.metadata, namespace: "bookinfo" },
+                },
+                r.name,
+            );
+        }
+        const productpage = run.named("app-deployment-productpage-v1");
+        assert.deepEqual(productpage.inputs.spec.template.metadata, {
+            labels: { app: "productpage", version: "v1" },
+            annotations,
+        });
+    });
+
+    it("adds pod-template annotations to Deployments only, keeping the template's own", () => {
+        const [service, deployment] = [
+            { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [] } },
+            {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "d" },
+                spec: {
+                    replicas: 1,
+                    template: { metadata: { annotations: { a: "1" } }, spec: { containers: [] } },
+                },
+            },
+        ];
+        assert.equal(withPodAnnotations(service, { b: "2" }), service);
+        assert.equal(withPodAnnotations(deployment, {}), deployment);
+        assert.deepEqual(withPodAnnotations(deployment, { b: "2" }), {
+            ...deployment,
+            spec: {
+                replicas: 1,
+                template: {
+                    metadata: { annotations: { a: "1", b: "2" } },
+                    spec: { containers: [] },
+                },
+            },
+        });
+        assert.deepEqual(deployment.spec.template.metadata.annotations, { a: "1" }, "unchanged");
     });
 
     it("builds the product page URL from the ingress host and port", async () => {

@@ -135,6 +135,8 @@ const BAD_VALUES: [ConfigKey, string[], string][] = [
     ["sshPublicKey", ["-----BEGIN OPENSSH PRIVATE KEY-----", ecdsaPublicKey()], SSH_RULE],
     ["vpcId", ["vpc-XYZ", "vpc-0123"], 'expected a VPC ID such as "vpc-0123456789abcdef0"'],
     ["istioVersion", ["1.30", "v1.30.5"], ISTIO_RULE],
+    ["istioCanaryVersion", ["1.31", "latest"], ISTIO_RULE],
+    ["dataplaneRevision", ["Canary", "1-31-1"], "expected one of stable | canary"],
     ["appNamespace", ["Bookinfo", "-x", "a".repeat(64)], NAMESPACE_RULE],
     ["appNamespace", ["istio-system", "default"], RESERVED_RULE],
     ["loadBalancerType", ["alb"], "expected one of nlb | clb"],
@@ -280,6 +282,56 @@ describe("parseConfig", () => {
             ...more,
             ...{ nodeDesiredCount: 5, nodeMinCount: 1, nodeMaxCount: 50 },
         });
+    });
+
+    it("parses the upgrade settings: a canary version, the stable revision, the data plane's tag", () => {
+        assert.deepStrictEqual(
+            parseConfig({ istioCanaryVersion: "1.31.1", dataplaneRevision: "canary" }),
+            { ...DEFAULTS, istioCanaryVersion: "1.31.1", dataplaneRevision: "canary" },
+        );
+        assert.deepStrictEqual(parseConfig({ istioVersion: "1.31.1", istioRevision: "1-31-1" }), {
+            ...DEFAULTS,
+            istioVersion: "1.31.1",
+            istioRevision: "1-31-1",
+        });
+    });
+
+    it("checks Istio versions against the support matrix, and against kubernetesVersion on EKS only", () => {
+        const problems = (raw: Record<string, string>) => {
+            try {
+                parseConfig(raw);
+                return [];
+            } catch (err) {
+                return (err as ConfigError).problems;
+            }
+        };
+        assert.deepStrictEqual(problems({ istioVersion: "1.28.4" }), [
+            'istioVersion = "1.28.4", kubernetesVersion = "1.35": Istio 1.28 supports Kubernetes 1.30 to 1.34, not 1.35',
+        ]);
+        assert.deepStrictEqual(
+            problems({ kubernetesVersion: "1.37", istioCanaryVersion: "1.31.1" }),
+            [
+                'istioVersion = "1.30.5", kubernetesVersion = "1.37": Istio 1.30 supports Kubernetes 1.32 to 1.36, not 1.37',
+            ],
+        );
+        // The Kubernetes version of a cluster that exists is not a setting: only the matrix applies.
+        assert.deepStrictEqual(problems({ cluster: "existing", istioVersion: "1.28.4" }), []);
+        assert.deepStrictEqual(problems({ cluster: "existing", istioVersion: "1.26.1" }), [
+            'istioVersion = "1.26.1": Istio 1.26 is not in the support matrix; expected one of 1.31, 1.30, 1.29, 1.28',
+        ]);
+        assert.deepStrictEqual(problems({ istioCanaryVersion: "1.30.5" }), [
+            'istioCanaryVersion = "1.30.5": expected a version newer than istioVersion "1.30.5"; a canary is the next version of the stable control plane',
+        ]);
+        assert.deepStrictEqual(problems({ dataplaneRevision: "canary" }), [
+            'dataplaneRevision = "canary": needs revisions; set istioCanaryVersion (a canary control plane), or istioRevision after promoting one',
+        ]);
+        assert.deepStrictEqual(problems({ istioRevision: "1.31.1" }), [
+            'istioRevision = "1.31.1": expected a revision name such as "1-31-1" (lower-case letters, digits and \'-\', at most 40), not default, stable or canary',
+        ]);
+        // A malformed version is reported once, as a format problem.
+        assert.deepStrictEqual(problems({ istioVersion: "1.30", istioCanaryVersion: "1.31.1" }), [
+            `istioVersion = "1.30": ${ISTIO_RULE}`,
+        ]);
     });
 
     it("accepts real ssh-ed25519 and ssh-rsa public keys whose comment contains spaces", () => {

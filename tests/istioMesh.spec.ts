@@ -6,6 +6,7 @@ import { IstioMesh, IstioMeshArgs } from "../components/istioMesh";
 import { MOCK, runPulumi, valueOf } from "./harness";
 
 const REPO = "https://istio-release.storage.googleapis.com/charts";
+const BLOB = "https://blob.istio.io/istio-release/charts";
 const GATEWAY_PORTS = [
     { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
     { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
@@ -270,5 +271,172 @@ describe("IstioMesh", () => {
             assert.match(r.name, /^mesh-/);
         }
         assert.equal(run.resources.filter((r) => r.parent.includes("IstioMesh")).length, 6);
+    });
+});
+
+describe("IstioMesh upgrades", () => {
+    const release = (chart: string, version: string, name: string, values: object) => ({
+        chart,
+        version,
+        repositoryOpts: { repo: version.startsWith("1.31") ? BLOB : REPO },
+        name,
+        namespace: "istio-system",
+        values,
+    });
+    const releases = (run: Awaited<ReturnType<typeof build>>) =>
+        run.ofType("kubernetes:helm.sh/v3:Release").map((r) => r.name);
+
+    it("installs a canary as a second istiod revision, after base at the canary's version, the stable one untouched", async () => {
+        const run = await build({ canaryVersion: "1.31.1" });
+        assert.deepEqual(releases(run), [
+            "mesh-base",
+            "mesh-istiod",
+            "mesh-istiod-1-31-1",
+            "mesh-gateway",
+        ]);
+        assert.deepEqual(
+            chartInputs(run.named("mesh-base").inputs),
+            release("base", "1.31.1", "istio-base", { defaultRevision: "default" }),
+        );
+        assert.deepEqual(
+            chartInputs(run.named("mesh-istiod").inputs),
+            release("istiod", "1.30.5", "istiod", {}),
+        );
+        assert.deepEqual(
+            chartInputs(run.named("mesh-istiod-1-31-1").inputs),
+            release("istiod", "1.31.1", "istiod-1-31-1", { revision: "1-31-1" }),
+        );
+        assert.deepEqual(run.dependencyNames(run.named("mesh-istiod-1-31-1")), [
+            "mesh-base",
+            "mesh-system",
+        ]);
+        // The gateway stays on the stable control plane, exactly as before.
+        const installed = await build();
+        assert.deepEqual(run.named("mesh-gateway").inputs, installed.named("mesh-gateway").inputs);
+        assert.deepEqual(run.dependencyNames(run.named("mesh-gateway")), [
+            "mesh-ingress",
+            "mesh-istiod",
+        ]);
+    });
+
+    it("points the revision tags stable and canary at the two control planes, each after its istiod", async () => {
+        const run = await build({ canaryVersion: "1.31.1" });
+        const webhooks = run.ofType(
+            "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+        );
+        assert.deepEqual(
+            webhooks.map((w) => [
+                w.name,
+                w.inputs.metadata.name,
+                w.inputs.metadata.labels["istio.io/rev"],
+                w.inputs.webhooks.map(
+                    (h: { clientConfig: { service: { name: string } } }) =>
+                        h.clientConfig.service.name,
+                ),
+                run.dependencyNames(w),
+            ]),
+            [
+                [
+                    "mesh-tag-stable",
+                    "istio-revision-tag-stable",
+                    "default",
+                    ["istiod", "istiod"],
+                    ["mesh-istiod"],
+                ],
+                [
+                    "mesh-tag-canary",
+                    "istio-revision-tag-canary",
+                    "1-31-1",
+                    ["istiod-1-31-1", "istiod-1-31-1"],
+                    ["mesh-istiod-1-31-1"],
+                ],
+            ],
+        );
+        const services = run.ofType("kubernetes:core/v1:Service").filter((s) => !s.read);
+        assert.deepEqual(
+            services.map((s) => [
+                s.name,
+                s.inputs.metadata.name,
+                s.inputs.spec.selector,
+                run.dependencyNames(s),
+            ]),
+            [
+                [
+                    "mesh-tag-stable-service",
+                    "istiod-revision-tag-stable",
+                    { app: "istiod", istio: "pilot" },
+                    ["mesh-istiod"],
+                ],
+                [
+                    "mesh-tag-canary-service",
+                    "istiod-revision-tag-canary",
+                    { app: "istiod", "istio.io/rev": "1-31-1" },
+                    ["mesh-istiod-1-31-1"],
+                ],
+            ],
+        );
+        const mesh = run.result;
+        assert.deepEqual(mesh.ready, [mesh.base, mesh.istiod]);
+        assert.deepEqual(mesh.dataplane.namespaceLabels, { "istio.io/rev": "stable" });
+        assert.deepEqual(mesh.dataplane.ready, [mesh.base, mesh.istiod, ...mesh.tags.stable!]);
+    });
+
+    it("with the app on the canary tag: the gateway follows it, after the canary istiod and its tag", async () => {
+        const run = await build({ canaryVersion: "1.31.1", dataplaneRevision: "canary" });
+        const gateway = run.named("mesh-gateway");
+        assert.equal(gateway.inputs.version, "1.31.1");
+        assert.equal(gateway.inputs.repositoryOpts.repo, BLOB);
+        assert.equal(gateway.inputs.values.revision, "canary");
+        assert.deepEqual(gateway.inputs.values.podAnnotations, {
+            "istio-eks/proxy-version": "1.31.1",
+            "istio-eks/control-plane": "1-31-1",
+        });
+        assert.deepEqual(run.dependencyNames(gateway), [
+            "mesh-ingress",
+            "mesh-istiod-1-31-1",
+            "mesh-tag-canary",
+            "mesh-tag-canary-service",
+        ]);
+        const mesh = run.result;
+        assert.deepEqual(mesh.dataplane.namespaceLabels, { "istio.io/rev": "canary" });
+        assert.deepEqual(mesh.dataplane.ready, [
+            mesh.base,
+            mesh.canaryIstiod,
+            ...mesh.tags.canary!,
+        ]);
+    });
+
+    it("promoted: one control plane at the canary's revision, validating Istio objects, both tags on it", async () => {
+        const run = await build({
+            version: "1.31.1",
+            revision: "1-31-1",
+            dataplaneRevision: "canary",
+        });
+        assert.deepEqual(releases(run), ["mesh-base", "mesh-istiod-1-31-1", "mesh-gateway"]);
+        assert.deepEqual(
+            chartInputs(run.named("mesh-base").inputs),
+            release("base", "1.31.1", "istio-base", { defaultRevision: "1-31-1" }),
+        );
+        // The canary's release, unchanged: promotion neither renames nor replaces it.
+        const canary = await build({ canaryVersion: "1.31.1", dataplaneRevision: "canary" });
+        assert.deepEqual(
+            run.named("mesh-istiod-1-31-1").inputs,
+            canary.named("mesh-istiod-1-31-1").inputs,
+        );
+        for (const tag of ["stable", "canary"]) {
+            const webhook = run.named(`mesh-tag-${tag}`);
+            assert.equal(webhook.inputs.metadata.labels["istio.io/rev"], "1-31-1");
+            assert.equal(webhook.inputs.webhooks[0].clientConfig.service.name, "istiod-1-31-1");
+            assert.deepEqual(run.dependencyNames(webhook), ["mesh-istiod-1-31-1"]);
+        }
+        assert.equal(run.result.canaryIstiod, undefined);
+        assert.deepEqual(run.result.ready, [run.result.base, run.result.istiod]);
+    });
+
+    it("refuses bad versions before registering anything", async () => {
+        await assert.rejects(
+            build({ canaryVersion: "1.29.0" }),
+            /istioCanaryVersion = "1.29.0": expected a version newer than istioVersion "1.30.5"/,
+        );
     });
 });

@@ -1,5 +1,8 @@
 import * as assert from "assert/strict";
+import * as fs from "fs";
+import * as path from "path";
 
+import { istiodService, revisionTagService, revisionTagWebhook } from "../lib/revisionTags";
 import {
     CHART_REPOS,
     chartRepoOf,
@@ -281,6 +284,161 @@ describe("meshPlan", () => {
         assert.throws(
             () => meshPlan({ version: "1.31.1", canaryVersion: "1.30.5" }),
             /istioCanaryVersion = "1.30.5": expected a version newer than istioVersion "1.31.1"/,
+        );
+    });
+});
+
+// kubernetes-models is ESM only; keep import() from becoming require().
+const importEsm = new Function("specifier", "return import(specifier)") as (
+    specifier: string,
+) => Promise<Record<string, new (data: object) => { validate(): void }>>;
+
+describe("revision tag objects", () => {
+    it("a tag's webhook sends pods of namespaces labelled with it, and pods labelled with it, to its revision's injector", () => {
+        const hook = (name: string, namespaceSelector: object, objectSelector: object) => ({
+            name,
+            clientConfig: {
+                service: {
+                    name: "istiod-1-31-1",
+                    namespace: "istio-system",
+                    path: "/inject",
+                    port: 443,
+                },
+            },
+            sideEffects: "None",
+            rules: [
+                {
+                    operations: ["CREATE"],
+                    apiGroups: [""],
+                    apiVersions: ["v1"],
+                    resources: ["pods"],
+                },
+            ],
+            failurePolicy: "Fail",
+            reinvocationPolicy: "Never",
+            admissionReviewVersions: ["v1"],
+            namespaceSelector,
+            objectSelector,
+        });
+        const notDisabled = {
+            key: "sidecar.istio.io/inject",
+            operator: "NotIn",
+            values: ["false"],
+        };
+        assert.deepEqual(revisionTagWebhook("canary", "1-31-1", "istio-system"), {
+            apiVersion: "admissionregistration.k8s.io/v1",
+            kind: "MutatingWebhookConfiguration",
+            metadata: {
+                name: "istio-revision-tag-canary",
+                labels: {
+                    "istio.io/tag": "canary",
+                    "istio.io/rev": "1-31-1",
+                    app: "sidecar-injector",
+                    "app.kubernetes.io/name": "istiod",
+                },
+            },
+            webhooks: [
+                hook(
+                    "rev.namespace.sidecar-injector.istio.io",
+                    {
+                        matchExpressions: [
+                            { key: "istio.io/rev", operator: "In", values: ["canary"] },
+                            { key: "istio-injection", operator: "DoesNotExist" },
+                        ],
+                    },
+                    { matchExpressions: [notDisabled] },
+                ),
+                hook(
+                    "rev.object.sidecar-injector.istio.io",
+                    {
+                        matchExpressions: [
+                            { key: "istio.io/rev", operator: "DoesNotExist" },
+                            { key: "istio-injection", operator: "DoesNotExist" },
+                        ],
+                    },
+                    {
+                        matchExpressions: [
+                            notDisabled,
+                            { key: "istio.io/rev", operator: "In", values: ["canary"] },
+                        ],
+                    },
+                ),
+            ],
+        });
+    });
+
+    it("the default revision is reached through the istiod Service and labelled default", () => {
+        assert.equal(istiodService(""), "istiod");
+        const webhook = revisionTagWebhook("stable", "", "istio-system");
+        assert.equal(webhook.metadata.labels["istio.io/rev"], "default");
+        assert.equal(webhook.webhooks[1].clientConfig.service.name, "istiod");
+        assert.deepEqual(revisionTagService("stable", "", "istio-system").spec.selector, {
+            app: "istiod",
+            istio: "pilot",
+        });
+    });
+
+    it("a tag's Service carries istiod's ports and selects the revision's pods", () => {
+        assert.deepEqual(revisionTagService("stable", "1-31-1", "istio-system"), {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: {
+                name: "istiod-revision-tag-stable",
+                namespace: "istio-system",
+                labels: {
+                    "istio.io/tag": "stable",
+                    "istio.io/rev": "1-31-1",
+                    app: "istiod",
+                    istio: "pilot",
+                },
+            },
+            spec: {
+                ports: [
+                    { port: 15010, name: "grpc-xds", protocol: "TCP" },
+                    { port: 15012, name: "https-dns", protocol: "TCP" },
+                    { port: 443, name: "https-webhook", targetPort: 15017, protocol: "TCP" },
+                    { port: 15014, name: "http-monitoring", protocol: "TCP" },
+                ],
+                selector: { app: "istiod", "istio.io/rev": "1-31-1" },
+            },
+        });
+    });
+
+    it("both validate against the Kubernetes schemas", async () => {
+        const { MutatingWebhookConfiguration } = await importEsm(
+            "kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration",
+        );
+        const { Service } = await importEsm("kubernetes-models/v1/Service");
+        for (const revision of ["", "1-31-1"]) {
+            new MutatingWebhookConfiguration(
+                revisionTagWebhook("stable", revision, "istio-system"),
+            ).validate();
+            new Service(revisionTagService("canary", revision, "istio-system")).validate();
+        }
+    });
+});
+
+describe("the README's support matrix", () => {
+    it("is ISTIO_SUPPORT, row by row", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const table = /<!-- istio-support:[^>]*-->([\s\S]*?)<!-- \/istio-support -->/.exec(readme);
+        assert.ok(table, "README has the istio-support table");
+        const rows = table[1]
+            .split("\n")
+            .filter((line) => /^\| \d/.test(line))
+            .map((line) =>
+                line
+                    .split("|")
+                    .slice(1, -1)
+                    .map((cell) => cell.trim()),
+            );
+        assert.deepEqual(
+            rows,
+            Object.entries(ISTIO_SUPPORT).map(([minor, s]) => [
+                minor,
+                `${s.kubernetes[0]} to ${s.kubernetes[s.kubernetes.length - 1]}`,
+                `\`${s.chartRepo}\``,
+            ]),
         );
     });
 });
