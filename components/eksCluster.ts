@@ -3,6 +3,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { EKS_UNSUPPORTED_ZONE_IDS, ExistingNetwork, existingNetworkProblems } from "../lib/subnets";
+
 /** The port of istiod's sidecar-injection and validation webhooks, called by the API server. */
 export const ISTIO_WEBHOOK_PORT = 15017;
 
@@ -28,12 +30,6 @@ export const NODE_POLICY_NAMES = [
 
 /** The EKS access policy given to `adminPrincipalArns`, by name (its ARN names the partition). */
 export const CLUSTER_ADMIN_POLICY_NAME = "AmazonEKSClusterAdminPolicy";
-
-/**
- * Zones where EKS creates no cluster (its networking requirements name them by zone ID, which,
- * unlike zone names, is the same physical zone in every account).
- */
-export const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"];
 
 /**
  * The lookup of zones a created VPC may use: standard zones only. Local Zones and Wavelength
@@ -152,11 +148,22 @@ export class EksCluster extends pulumi.ComponentResource {
         // @pulumi/eks's components run in their own provider, which sees only the providers passed
         // to them, not those this component inherits: hand the AWS provider on explicitly.
         const awsProvider = this.getProvider("aws:index:Provider");
-        const eksOpts = {
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+
+        // What EKS would refuse in the network is found by lookups (the zones of the region, or
+        // those of the given subnets). Every resource below waits for them, so a failed check
+        // stops the deploy before anything is created.
+        const zoneNames = args.existingVpc === undefined ? this.standardZones(name) : undefined;
+        const checked: pulumi.Output<unknown> =
+            zoneNames ?? this.checkExistingNetwork(name, args.existingVpc!);
+        const child = (dependsOn: pulumi.Resource[] = []) => ({
             parent: this,
+            dependsOn: checked.apply(() => dependsOn),
+        });
+        const eksOpts = {
+            ...child(),
             ...(awsProvider === undefined ? {} : { providers: { aws: awsProvider } }),
         };
-        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
         const network = args.existingVpc
             ? {
@@ -164,7 +171,7 @@ export class EksCluster extends pulumi.ComponentResource {
                   publicSubnetIds: args.existingVpc.publicSubnetIds,
                   privateSubnetIds: args.existingVpc.privateSubnetIds,
               }
-            : this.createVpc(name, tags);
+            : this.createVpc(name, tags, zoneNames!, child);
 
         const cluster = new eks.Cluster(
             `${name}-eks`,
@@ -216,7 +223,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 description: "EKS control plane to istiod webhooks on the nodes",
                 tags,
             },
-            { parent: this },
+            child(),
         );
 
         const nodeRole = new aws.iam.Role(
@@ -235,7 +242,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 }),
                 tags,
             },
-            { parent: this },
+            child(),
         );
         const policies = NODE_POLICY_NAMES.map(
             (policy) =>
@@ -245,7 +252,7 @@ export class EksCluster extends pulumi.ComponentResource {
                         role: nodeRole.name,
                         policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
                     },
-                    { parent: this },
+                    child(),
                 ),
         );
 
@@ -255,7 +262,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 : new aws.ec2.KeyPair(
                       `${name}-ssh`,
                       { publicKey: args.sshPublicKey, tags },
-                      { parent: this },
+                      child(),
                   );
 
         // Our own launch template, because EKS refuses remoteAccess next to a launch template and
@@ -276,7 +283,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     Object.keys(tags).length > 0 ? [{ resourceType: "instance", tags }] : undefined,
                 tags,
             },
-            { parent: this },
+            child(),
         );
 
         const nodeGroup = new eks.ManagedNodeGroup(
@@ -306,7 +313,7 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             // Resource references in the inputs do not order anything by themselves: be explicit,
             // so that nodes are created after, and deleted before, the cluster and their role.
-            { ...eksOpts, dependsOn: [cluster, nodeRole, ...policies, webhookRule] },
+            { ...eksOpts, ...child([cluster, nodeRole, ...policies, webhookRule]) },
         );
 
         this.cluster = cluster;
@@ -319,7 +326,7 @@ export class EksCluster extends pulumi.ComponentResource {
             `${name}-k8s`,
             { kubeconfig: this.kubeconfig },
             // Helm releases wait for pods; pods need nodes.
-            { parent: this, dependsOn: [nodeGroup] },
+            child([nodeGroup]),
         );
         this.registerOutputs({
             clusterName: this.clusterName,
@@ -329,18 +336,52 @@ export class EksCluster extends pulumi.ComponentResource {
         });
     }
 
-    /** A VPC over two zones: public subnets (tagged for internet-facing load balancers) and private ones behind a NAT gateway. */
-    private createVpc(name: string, tags: Record<string, string>) {
+    /** The region's standard zones where EKS runs clusters; fails with fewer than a VPC needs. */
+    private standardZones(name: string): pulumi.Output<string[]> {
         const zones = aws.getAvailabilityZonesOutput(ZONE_QUERY, { parent: this });
-        const zone = (i: number) =>
-            zones.names.apply((names) => {
-                if (names.length < PUBLIC_SUBNET_CIDRS.length) {
-                    throw new Error(
-                        `the region has ${names.length} standard zone(s) where EKS runs clusters; the VPC needs ${PUBLIC_SUBNET_CIDRS.length}`,
-                    );
-                }
-                return names[i];
-            });
+        return zones.names.apply((names) => {
+            if (names.length < PUBLIC_SUBNET_CIDRS.length) {
+                throw new Error(
+                    `EksCluster ${name}: the region has ${names.length} standard zone(s) where EKS runs clusters ` +
+                        `(${names.join(", ") || "none"}); the VPC needs ${PUBLIC_SUBNET_CIDRS.length}. Nothing was created`,
+                );
+            }
+            return names;
+        });
+    }
+
+    /** Looks up the given subnets; fails, naming subnets and zones, where EKS would refuse them. */
+    private checkExistingNetwork(name: string, network: ExistingNetwork): pulumi.Output<void> {
+        const ids = [...new Set([...network.publicSubnetIds, ...network.privateSubnetIds])];
+        const lookups = ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }));
+        return pulumi.all(lookups).apply((subnets) => {
+            const problems = existingNetworkProblems(
+                network,
+                subnets.map((s) => ({
+                    id: s.id,
+                    vpcId: s.vpcId,
+                    availabilityZone: s.availabilityZone,
+                    availabilityZoneId: s.availabilityZoneId,
+                    mapPublicIpOnLaunch: s.mapPublicIpOnLaunch,
+                })),
+            );
+            if (problems.length > 0) {
+                throw new Error(
+                    `EksCluster ${name}: EKS would refuse the subnets of ${network.vpcId}; nothing was created:\n  - ` +
+                        problems.join("\n  - "),
+                );
+            }
+        });
+    }
+
+    /** A VPC over two zones: public subnets (tagged for internet-facing load balancers) and private ones behind a NAT gateway. */
+    private createVpc(
+        name: string,
+        tags: Record<string, string>,
+        zoneNames: pulumi.Output<string[]>,
+        child: (dependsOn?: pulumi.Resource[]) => pulumi.CustomResourceOptions,
+    ) {
+        const zone = (i: number) => zoneNames.apply((names) => names[i]);
         const named = (suffix: string) => ({ ...tags, Name: `${name}-${suffix}` });
 
         const vpc = new aws.ec2.Vpc(
@@ -351,12 +392,12 @@ export class EksCluster extends pulumi.ComponentResource {
                 enableDnsSupport: true,
                 tags: named("vpc"),
             },
-            { parent: this },
+            child(),
         );
         const igw = new aws.ec2.InternetGateway(
             `${name}-igw`,
             { vpcId: vpc.id, tags: named("igw") },
-            { parent: this },
+            child(),
         );
         const publicRoutes = new aws.ec2.RouteTable(
             `${name}-public`,
@@ -365,7 +406,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
                 tags: named("public"),
             },
-            { parent: this },
+            child(),
         );
         /** One subnet per zone, each routed through `routes`. */
         const subnetTier = (
@@ -384,12 +425,12 @@ export class EksCluster extends pulumi.ComponentResource {
                         ...extra,
                         tags: { ...named(`${tier}-${i}`), ...extra.tags },
                     },
-                    { parent: this },
+                    child(),
                 );
                 new aws.ec2.RouteTableAssociation(
                     `${name}-${tier}-${i}-routes`,
                     { subnetId: subnet.id, routeTableId: routes.id },
-                    { parent: this },
+                    child(),
                 );
                 return subnet;
             });
@@ -401,13 +442,13 @@ export class EksCluster extends pulumi.ComponentResource {
         const natIp = new aws.ec2.Eip(
             `${name}-nat-ip`,
             { domain: "vpc", tags: named("nat-ip") },
-            { parent: this, dependsOn: [igw] },
+            child([igw]),
         );
         // One NAT gateway, not one per zone: this is a sandbox for Istio, and each costs by the hour.
         const nat = new aws.ec2.NatGateway(
             `${name}-nat`,
             { subnetId: publicSubnets[0].id, allocationId: natIp.id, tags: named("nat") },
-            { parent: this, dependsOn: [igw] },
+            child([igw]),
         );
         const privateRoutes = new aws.ec2.RouteTable(
             `${name}-private`,
@@ -416,7 +457,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
                 tags: named("private"),
             },
-            { parent: this },
+            child(),
         );
         const privateSubnets = subnetTier("private", PRIVATE_SUBNET_CIDRS, privateRoutes, {
             tags: { "kubernetes.io/role/internal-elb": "1" },

@@ -18,6 +18,7 @@ function build(args: Partial<EksClusterArgs> = {}, invokes: Invokes = {}) {
 
 const ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones";
 const PARTITION = "aws:index/getPartition:getPartition";
+const SUBNET = "aws:ec2/getSubnet:getSubnet";
 /** AWS GovCloud (US), whose ARNs start `arn:aws-us-gov:`. */
 const GOV_CLOUD: Invokes = {
     [PARTITION]: () => ({ partition: "aws-us-gov", dnsSuffix: "amazonaws.com", id: "aws-us-gov" }),
@@ -344,6 +345,67 @@ describe("EksCluster", () => {
         };
         const run = await build({ existingVpc });
         assert.deepEqual(run.named("c-nodes").inputs.subnetIds, existingVpc.publicSubnetIds);
+    });
+
+    it("looks up each subnet of an existing VPC once, and goes ahead when EKS would take them", async () => {
+        const existingVpc = {
+            vpcId: MOCK.vpcId,
+            publicSubnetIds: ["subnet-0000000a", "subnet-0000000b"],
+            privateSubnetIds: ["subnet-0000000c", "subnet-0000000d", "subnet-0000000a"],
+        };
+        const run = await build({ existingVpc });
+        assert.deepEqual(run.invoked(SUBNET), [
+            { id: "subnet-0000000a" },
+            { id: "subnet-0000000b" },
+            { id: "subnet-0000000c" },
+            { id: "subnet-0000000d" },
+        ]);
+        assert.deepEqual(run.errors, []);
+        assert.ok(run.has("c-eks") && run.has("c-nodes") && run.has("c-k8s"));
+    });
+
+    it("stops before creating anything when EKS would refuse an existing VPC's subnets", async () => {
+        const existingVpc = {
+            vpcId: MOCK.vpcId,
+            publicSubnetIds: ["subnet-0000000a", "subnet-0000000b"],
+            privateSubnetIds: [],
+        };
+        // Both in one zone, and no public IPs for the nodes placed there.
+        const run = await build(
+            { existingVpc },
+            {
+                [SUBNET]: ({ id }) => ({
+                    id,
+                    vpcId: MOCK.vpcId,
+                    availabilityZone: "us-west-2a",
+                    availabilityZoneId: "usw2-az1",
+                    mapPublicIpOnLaunch: false,
+                }),
+            },
+        );
+        assert.deepEqual(run.errors, [
+            "EksCluster c: EKS would refuse the subnets of vpc-0123456789abcdef0; nothing was created:\n" +
+                "  - the subnets subnet-0000000a (us-west-2a), subnet-0000000b (us-west-2a) are all in one availability zone: EKS needs subnets in at least two\n" +
+                "  - publicSubnetIds subnet-0000000a (us-west-2a), subnet-0000000b (us-west-2a) do not give instances a public IPv4 address (mapPublicIpOnLaunch), and with no privateSubnetIds the nodes go there: EKS refuses the node group, whose nodes could not reach the cluster. Turn the setting on for these subnets, or give private subnets with a NAT gateway",
+        ]);
+        assert.deepEqual(
+            run.resources.map((r) => r.name),
+            ["c"],
+        );
+    });
+
+    it("stops before creating anything in a region with fewer than two standard zones for EKS", async () => {
+        const run = await build(
+            {},
+            { [ZONES]: () => ({ names: ["us-east-1a"], zoneIds: ["use1-az6"] }) },
+        );
+        assert.deepEqual(run.errors, [
+            "EksCluster c: the region has 1 standard zone(s) where EKS runs clusters (us-east-1a); the VPC needs 2. Nothing was created",
+        ]);
+        assert.deepEqual(
+            run.resources.map((r) => r.name),
+            ["c"],
+        );
     });
 
     it("exposes the cluster name, a secret kubeconfig and a provider that waits for the nodes", async () => {

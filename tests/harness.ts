@@ -18,6 +18,7 @@ export const MOCK = {
     ingressHostname: "a1b2c3-123456789.elb.us-west-2.amazonaws.com",
     zones: ["us-west-2a", "us-west-2b", "us-west-2c"],
     partition: { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
+    vpcId: "vpc-0123456789abcdef0",
 };
 
 /** One resource as the engine would have seen it. */
@@ -49,6 +50,8 @@ export class Run<T> {
         public readonly resources: Registered[],
         public readonly result: T,
         public readonly invokes: Invoked[] = [],
+        /** Messages of the errors that failed registrations (the deploy's errors), each once. */
+        public readonly errors: string[] = [],
     ) {}
 
     /** The inputs of every call of the function `token`, in order. */
@@ -118,6 +121,17 @@ const INVOKES: Invokes = {
         zoneIds: MOCK.zones.map((_, i) => `usw2-az${i + 1}`),
     }),
     "aws:index/getPartition:getPartition": () => MOCK.partition,
+    // Any subnet is in MOCK.vpcId, gives public IPs, and is in zone a or b by its last hex digit.
+    "aws:ec2/getSubnet:getSubnet": ({ id }) => {
+        const i = parseInt(id.slice(-1), 16) % 2;
+        return {
+            id,
+            vpcId: MOCK.vpcId,
+            availabilityZone: MOCK.zones[i],
+            availabilityZoneId: `usw2-az${i + 1}`,
+            mapPublicIpOnLaunch: true,
+        };
+    },
 };
 
 /** One function call as the engine would have seen it. */
@@ -287,11 +301,30 @@ export async function runPulumi<T>(
     monitor.registerResource = record(false, monitor.registerResource.bind(monitor));
     monitor.readResource = record(true, monitor.readResource.bind(monitor));
 
-    clearProjectModules();
-    const result = program();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await (pulumi.runtime as any).waitForRPCs();
-    return new Run(resources, result, invoked);
+    // A registration that fails (an input or dependsOn that rejects) surfaces as an unhandled
+    // rejection, which ends a real deploy there and then: record it, and stop waiting (what
+    // depended on the failed resource would wait for ever).
+    const errors: string[] = [];
+    let failed: () => void;
+    const failure = new Promise<void>((resolve) => (failed = resolve));
+    const onRejection = (reason: unknown) => {
+        const message = reason instanceof Error ? reason.message : String(reason);
+        if (!errors.includes(message)) {
+            errors.push(message);
+        }
+        failed();
+    };
+    process.on("unhandledRejection", onRejection);
+    try {
+        clearProjectModules();
+        const result = program();
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        await Promise.race([(pulumi.runtime as any).waitForRPCs(), failure]);
+        await new Promise((resolve) => setImmediate(resolve));
+        return new Run(resources, result, invoked, errors);
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
 }
 
 /** The options of a registration request that the engine acts on at update and delete time. */

@@ -322,6 +322,23 @@ describe("the program", () => {
         });
     });
 
+    it("stops before any cloud resource when EKS would refuse the existing VPC's subnets", async () => {
+        // The harness's lookups put subnets ending in a and c in the same zone.
+        const run = await runPulumi(loadProgram, {
+            "aws:region": "us-west-2",
+            vpcId: MOCK.vpcId,
+            privateSubnetIds: "subnet-0000000a,subnet-0000000c",
+        });
+        assert.deepEqual(run.errors, [
+            "EksCluster dev: EKS would refuse the subnets of vpc-0123456789abcdef0; nothing was created:\n" +
+                "  - the subnets subnet-0000000a (us-west-2a), subnet-0000000c (us-west-2a) are all in one availability zone: EKS needs subnets in at least two",
+        ]);
+        assert.deepEqual(
+            run.resources.filter((r) => r.custom).map((r) => r.name),
+            [],
+        );
+    });
+
     it("hands aws:profile to the EKS cluster's kubeconfig", async () => {
         const run = await deploy({ "aws:profile": "lab-admin" });
         assert.deepEqual(run.named("dev-eks").inputs.providerCredentialOpts, {
