@@ -9,7 +9,7 @@ export type { EksClusterArgs } from "./eksCluster";
 export { IstioMesh } from "./istioMesh";
 export type { GatewayServiceType, IstioMeshArgs } from "./istioMesh";
 export { BookinfoApp } from "./bookinfoApp";
-export type { BookinfoAppArgs, MeshEndpoints } from "./bookinfoApp";
+export type { BookinfoAppArgs, DataplaneInjection, MeshEndpoints } from "./bookinfoApp";
 export { ReviewsRouting } from "./reviewsRouting";
 export type { ReviewsRoutingArgs } from "./reviewsRouting";
 export { MeshObservability } from "./meshObservability";
@@ -34,5 +34,14 @@ export type {
     ServiceVersions,
     TrafficOptions,
 } from "../lib/routing";
+export { ISTIO_SUPPORT, meshPlan, revisionOf, versionProblems } from "../lib/upgrade";
+export type {
+    ControlPlane,
+    IstioMinorSupport,
+    IstioVersions,
+    MeshPlan,
+    RevisionTag,
+    TagBinding,
+} from "../lib/upgrade";
 export { ConfigError, parseConfig } from "../lib/config";
 export type { RawConfig, StackConfig } from "../lib/config";

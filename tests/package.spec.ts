@@ -67,6 +67,7 @@ describe("The public API (components/index.ts)", () => {
             "ConfigError",
             "DEFAULT_ROUTING_MODE",
             "EksCluster",
+            "ISTIO_SUPPORT",
             "IstioMesh",
             "MeshObservability",
             "ROUTING_MODES",
@@ -75,9 +76,12 @@ describe("The public API (components/index.ts)", () => {
             "defaultTrafficOptions",
             "expectedShares",
             "isRoutingMode",
+            "meshPlan",
             "parseConfig",
+            "revisionOf",
             "routingPlan",
             "tracingMeshConfig",
+            "versionProblems",
         ]);
     });
 });
