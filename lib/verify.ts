@@ -337,57 +337,71 @@ export function judge(
     expectation: ExpectedShares,
     sigmas = TOLERANCE_SIGMAS,
 ): Verdict {
+    const problems = READERS.flatMap((reader) =>
+        judgeOutcomes(reader, counts[reader], expectation[reader], sigmas),
+    );
+    return { holds: problems.length === 0, problems };
+}
+
+/**
+ * The rules of {@link judge} for one population (a reader's pages, or the mesh's requests):
+ * one line per outcome that is off, each starting with `who`; `unit` names what was counted.
+ */
+export function judgeOutcomes(
+    who: string,
+    seen: Record<string, number>,
+    expected: Record<string, number>,
+    sigmas = TOLERANCE_SIGMAS,
+    unit: { one: string; many: string } = { one: "page", many: "pages" },
+): string[] {
     const problems: string[] = [];
-    for (const reader of READERS) {
-        const seen = counts[reader];
-        const expected = expectation[reader];
-        const total = Object.values(seen).reduce((a, b) => a + b, 0);
-        if (total === 0) {
-            problems.push(`${reader}: no pages`);
-            continue;
+    const total = Object.values(seen).reduce((a, b) => a + b, 0);
+    if (total === 0) {
+        return [`${who}: no ${unit.many}`];
+    }
+    const outcomes = [...new Set([...Object.keys(expected), ...Object.keys(seen)])];
+    const share = (outcome: string) => expected[outcome] ?? 0;
+    // One outcome on every page: a single line names it and everything seen instead (each
+    // of those has share 0, so would only repeat the same fact).
+    const only = outcomes.find((o) => share(o) > 1 - EPSILON);
+    if (only !== undefined) {
+        const n = seen[only] ?? 0;
+        if (n < total) {
+            const instead = outcomes
+                .filter((o) => o !== only && (seen[o] ?? 0) > 0)
+                .map((o) => `${label(o)} on ${seen[o]}`)
+                .join(", ");
+            problems.push(
+                `${who}: ${label(only)} expected on every ${unit.one}, seen on ${n} of ${total}; ` +
+                    `instead: ${instead}`,
+            );
         }
-        const outcomes = [...new Set([...Object.keys(expected), ...Object.keys(seen)])];
-        const share = (outcome: string) => expected[outcome] ?? 0;
-        // One outcome on every page: a single line names it and everything seen instead (each
-        // of those has share 0, so would only repeat the same fact).
-        const only = outcomes.find((o) => share(o) > 1 - EPSILON);
-        if (only !== undefined) {
-            const n = seen[only] ?? 0;
-            if (n < total) {
-                const instead = outcomes
-                    .filter((o) => o !== only && (seen[o] ?? 0) > 0)
-                    .map((o) => `${label(o)} on ${seen[o]}`)
-                    .join(", ");
-                problems.push(
-                    `${reader}: ${label(only)} expected on every page, seen on ${n} of ${total}; ` +
-                        `instead: ${instead}`,
-                );
+        return problems;
+    }
+    for (const outcome of outcomes) {
+        const p = share(outcome);
+        const n = seen[outcome] ?? 0;
+        const what = `${who}: ${label(outcome)}`;
+        if (p < EPSILON) {
+            if (n > 0) {
+                problems.push(`${what} on ${n} of ${total} ${unit.many}; expected none`);
             }
-            continue;
-        }
-        for (const outcome of outcomes) {
-            const p = share(outcome);
-            const n = seen[outcome] ?? 0;
-            const what = `${reader}: ${label(outcome)}`;
-            if (p < EPSILON) {
-                if (n > 0) {
-                    problems.push(`${what} on ${n} of ${total} pages; expected none`);
-                }
-            } else if (n === 0) {
-                problems.push(`${what} never seen in ${total} pages; expected ${formatShare(p)}`);
-            } else {
-                const observed = n / total;
-                const allowed = tolerance(p, total, sigmas);
-                if (Math.abs(observed - p) > allowed + EPSILON) {
-                    problems.push(
-                        `${what} on ${n} of ${total} pages (${formatShare(observed)}); ` +
-                            `expected ${formatShare(p)} ± ${formatShare(allowed)}`,
-                    );
-                }
+        } else if (n === 0) {
+            problems.push(
+                `${what} never seen in ${total} ${unit.many}; expected ${formatShare(p)}`,
+            );
+        } else {
+            const observed = n / total;
+            const allowed = tolerance(p, total, sigmas);
+            if (Math.abs(observed - p) > allowed + EPSILON) {
+                problems.push(
+                    `${what} on ${n} of ${total} ${unit.many} (${formatShare(observed)}); ` +
+                        `expected ${formatShare(p)} ± ${formatShare(allowed)}`,
+                );
             }
         }
     }
-    return { holds: problems.length === 0, problems };
+    return problems;
 }
 
 /**
@@ -456,6 +470,8 @@ export interface VerifyArgs {
     readonly waitSeconds: number;
     /** Print JSON instead of the table. */
     readonly json: boolean;
+    /** Prometheus's address: also judge the requests the mesh itself recorded. */
+    readonly prometheus?: string;
     readonly help: boolean;
 }
 
@@ -514,6 +530,10 @@ export const VERIFY_OPTIONS = {
         help: "repeat rounds until the page answers and the routing holds, or this time is up (default 0)",
     },
     json: { value: "", help: "print counts, expectation and verdict as JSON" },
+    prometheus: {
+        value: "<url>",
+        help: "also judge the reviews requests the mesh recorded, from this Prometheus",
+    },
     help: { value: "", short: "h", help: "print this help" },
 } as const satisfies Record<string, VerifyOptionSpec>;
 
@@ -609,19 +629,24 @@ function givenOptions(argv: readonly string[]): Partial<Record<OptionName, strin
 export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     const given = givenOptions(argv);
 
-    let url: string | undefined;
-    if (given.url !== undefined) {
-        url = given.url;
+    const httpUrl = (option: OptionName): string | undefined => {
+        const text = given[option];
+        if (text === undefined) {
+            return undefined;
+        }
         let parsed: URL | undefined;
         try {
-            parsed = new URL(url);
+            parsed = new URL(text);
         } catch {
             parsed = undefined;
         }
         if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol)) {
-            throw new UsageError(`--url "${url}": expected an http:// or https:// address`);
+            throw new UsageError(`--${option} "${text}": expected an http:// or https:// address`);
         }
-    }
+        return text;
+    };
+    const url = httpUrl("url");
+    const prometheus = httpUrl("prometheus");
     let expect: RoutingMode | undefined;
     if (given.expect !== undefined) {
         const mode = given.expect;
@@ -666,6 +691,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         ),
         waitSeconds: number("wait", (t) => seconds("--wait", t, true, 3600), 0),
         json: given.json !== undefined,
+        ...(prometheus === undefined ? {} : { prometheus }),
         help: given.help !== undefined,
     };
 }
@@ -710,7 +736,8 @@ export function formatSeconds(s: number): string {
     return `${s < 10 ? Number(s.toFixed(1)) : Math.round(s)} s`;
 }
 
-function pad(cells: string[][]): string {
+/** Aligns a table: the first column left, the others right, two spaces apart. */
+export function pad(cells: string[][]): string {
     const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
     return cells
         .map((row) =>

@@ -2,9 +2,11 @@
  * `npm run verify`: checks the live product page as a user would. It reads the page's address
  * and what each reader should see from the stack's outputs (or takes `--url` and `--expect`),
  * loads the page N times anonymously and N times signed in as jason, reads the reviews version
- * off each page, prints the counts and judges them. Exit status: 0 the routing holds, 1 it does
- * not, 2 the check could not be made (bad arguments, no stack or outputs, the page could not be
- * reached or no product page came back: never a verdict on the routing from a network failure).
+ * off each page, prints the counts and judges them. With `--prometheus <url>` it also judges the
+ * reviews requests the mesh itself recorded over the run. Exit status: 0 the routing holds, 1 it
+ * does not, 2 the check could not be made (bad arguments, no stack or outputs, the page could not
+ * be reached or no product page came back: never a verdict on the routing from a network
+ * failure; Prometheus unreachable or not answering as Prometheus).
  *
  *   npm run verify
  *   npm run verify -- --wait 60                       (right after `npm run deploy`)
@@ -14,6 +16,15 @@ import { spawn } from "child_process";
 import * as path from "path";
 
 import { BookinfoModel } from "../lib/manifests";
+import {
+    countsBetween,
+    judgeMesh,
+    meshExpectation,
+    MeshVerdict,
+    PrometheusError,
+    renderMeshView,
+} from "../lib/meshView";
+import { SCRAPE_INTERVAL_SECONDS } from "../lib/observability";
 import {
     ExpectedShares,
     Reader,
@@ -48,6 +59,7 @@ import {
     VerifyArgs,
     verifyUsage,
 } from "../lib/verify";
+import { MeshReading, readMesh } from "./prometheus";
 
 /** Where the command writes, and how it reads the stack; tests inject their own. */
 export interface VerifyIo {
@@ -59,6 +71,18 @@ export interface VerifyIo {
     readonly readStackOutputs?: () => Promise<Record<string, unknown>>;
     /** Pause between rounds with --wait, in milliseconds (default 2000). */
     readonly retryPauseMs?: number;
+    /**
+     * With --prometheus: how long to let Prometheus scrape the proxies after the last page, in
+     * milliseconds (default: one scrape interval and 5 s more).
+     */
+    readonly meshSettleMs?: number;
+}
+
+/** What the mesh recorded over the last round, and the verdict on it. */
+interface MeshView {
+    readonly counts: Record<string, number>;
+    readonly expected: Record<string, number>;
+    readonly verdict: MeshVerdict;
 }
 
 /** The project's Pulumi wrapper: it sets up the same state backend and stack as `npm run deploy`. */
@@ -341,6 +365,13 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         throw e;
     }
 
+    const prometheusFailed = (e: unknown): number => {
+        if (!(e instanceof PrometheusError)) {
+            throw e;
+        }
+        io.stderr.write(`verify: could not ask Prometheus at ${args.prometheus}: ${e.message}\n`);
+        return 2;
+    };
     const started = Date.now();
     const elapsed = () => (Date.now() - started) / 1000;
     const pauseMs = io.retryPauseMs ?? 2000;
@@ -348,8 +379,18 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
     let tally: Tally;
     let verdict: Verdict;
     let blocked: CannotJudge | undefined;
+    let meshBefore: MeshReading | undefined;
     for (;;) {
         rounds++;
+        if (args.prometheus !== undefined) {
+            // The counters before the round; asked first, so an unreachable Prometheus stops
+            // the check before any page is loaded.
+            try {
+                meshBefore = await readMesh(args.prometheus, args.timeoutSeconds);
+            } catch (e) {
+                return prometheusFailed(e);
+            }
+        }
         tally = await runRound(args, target, io);
         // Pages the network kept away say nothing about the routing: no verdict on them.
         blocked = cannotJudge(tally, target.url);
@@ -381,6 +422,27 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         return 2;
     }
 
+    let mesh: MeshView | undefined;
+    if (args.prometheus !== undefined && meshBefore !== undefined) {
+        const settleMs = io.meshSettleMs ?? (SCRAPE_INTERVAL_SECONDS + 5) * 1000;
+        io.stderr.write(
+            `Waiting ${formatSeconds(settleMs / 1000)} for Prometheus to scrape the proxies...\n`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        let after: MeshReading;
+        try {
+            after = await readMesh(args.prometheus, args.timeoutSeconds);
+        } catch (e) {
+            return prometheusFailed(e);
+        }
+        const counts = countsBetween(meshBefore.counts, after.counts);
+        const pages = Object.fromEntries(
+            READERS.map((r) => [r, Object.values(tally[r].counts).reduce((a, b) => a + b, 0)]),
+        ) as Record<Reader, number>;
+        const expected = meshExpectation(target.expectation, pages);
+        mesh = { counts, expected, verdict: judgeMesh(counts, expected, after.seriesExist) };
+    }
+
     const waited =
         args.waitSeconds > 0
             ? verdict.holds
@@ -398,6 +460,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             counts: Object.fromEntries(READERS.map((r) => [r, tally[r].counts])),
             errors: Object.fromEntries(READERS.map((r) => [r, tally[r].errors])),
             verdict: { holds: verdict.holds, problems: verdict.problems, waited },
+            ...(mesh === undefined ? {} : { mesh: { prometheus: args.prometheus, ...mesh } }),
         };
         io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
@@ -414,9 +477,22 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
                 : `WRONG: the routing does not match${waited ? ` (${waited})` : ""}:`,
             ...verdict.problems.map((p) => `  - ${p}`),
         ];
+        if (mesh !== undefined) {
+            lines.push(
+                "",
+                `Mesh: ${args.prometheus}, reviews requests by destination_version (reporter destination)`,
+                "",
+                renderMeshView(mesh.counts, mesh.expected),
+                "",
+                mesh.verdict.holds
+                    ? `OK: the mesh agrees${mesh.verdict.notJudged ? ` (${mesh.verdict.notJudged})` : ""}.`
+                    : "WRONG: the mesh does not agree:",
+                ...mesh.verdict.problems.map((p) => `  - ${p}`),
+            );
+        }
         io.stdout.write(`${lines.join("\n")}\n`);
     }
-    return verdict.holds ? 0 : 1;
+    return verdict.holds && (mesh?.verdict.holds ?? true) ? 0 : 1;
 }
 
 if (require.main === module) {

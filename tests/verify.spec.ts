@@ -318,7 +318,7 @@ describe("parseVerifyArgs", () => {
         ],
         [
             ["--frobnicate"],
-            "unknown option --frobnicate; expected one of --url, --expect, --canary-weight, --requests, --concurrency, --timeout, --wait, --json, --help",
+            "unknown option --frobnicate; expected one of --url, --expect, --canary-weight, --requests, --concurrency, --timeout, --wait, --json, --prometheus, --help",
         ],
         [["jason-v2"], 'unexpected argument "jason-v2"; options take the form --name value'],
         [["--expect"], "--expect needs a value: --expect <mode>"],
@@ -327,7 +327,7 @@ describe("parseVerifyArgs", () => {
         [["--help=me"], "--help takes no value"],
         [
             ["-x"],
-            "unknown option -x; expected one of --url, --expect, --canary-weight, --requests, --concurrency, --timeout, --wait, --json, --help",
+            "unknown option -x; expected one of --url, --expect, --canary-weight, --requests, --concurrency, --timeout, --wait, --json, --prometheus, --help",
         ],
         [["--", "--json"], 'unexpected argument "--json"; options take the form --name value'],
     ];
