@@ -118,7 +118,7 @@ export async function main(argv: readonly string[], io: DashboardsIo): Promise<n
     if (failed) {
         if (!noKubectl) {
             io.stderr.write(
-                "Is observability on (pulumi config get observability) and kubectl's context the " +
+                "Is observability on (npm run pulumi -- config get observability) and kubectl's context the " +
                     "stack's cluster? See README: See the mesh.\n",
             );
         }

@@ -99,7 +99,10 @@ describe("npm run dashboards", () => {
             result.stderr,
             /\nkiali: port-forward stopped: Error from server \(NotFound\): services "kiali" not found\n/,
         );
-        assert.match(result.stderr, /Is observability on \(pulumi config get observability\)/);
+        assert.match(
+            result.stderr,
+            /Is observability on \(npm run pulumi -- config get observability\)/,
+        );
     });
 
     it("says so when kubectl is not installed", async () => {
