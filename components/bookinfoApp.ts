@@ -1,7 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { BookinfoModel, kindOf, ManifestObject, SupportedKind } from "../lib/manifests";
+import {
+    BookinfoModel,
+    kindOf,
+    ManifestObject,
+    parseManifest,
+    SupportedKind,
+} from "../lib/manifests";
 
 /** The namespace label that turns on Istio's sidecar injection. */
 export const INJECTION_LABEL = { "istio-injection": "enabled" };
@@ -20,7 +26,10 @@ export const PRODUCTPAGE_ROUTES: readonly ({ exact: string } | { prefix: string 
 ];
 
 /** The spec of the app's Istio Gateway: HTTP on the gateway pods' port, any host. */
-export function gatewaySpec(selector: Record<string, string>, port: number) {
+export function gatewaySpec(
+    selector: pulumi.Input<Record<string, pulumi.Input<string>>>,
+    port: pulumi.Input<number>,
+) {
     return {
         selector,
         servers: [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
@@ -48,14 +57,24 @@ export function productpageVirtualServiceSpec(productpagePort: number) {
     };
 }
 
+/** A revision tag's objects: the webhook configuration that injects for it, and its Service. */
+export interface RevisionTagObjects {
+    /** The tag's sidecar-injection webhook configuration. */
+    webhook: k8s.admissionregistration.v1.MutatingWebhookConfiguration;
+    /** The tag's Service, in front of the istiod it points at. */
+    service: k8s.core.v1.Service;
+}
+
 /** How the app's namespace and workloads join the mesh's data plane. */
 export interface DataplaneInjection {
     /** The namespace's injection label: `istio-injection=enabled`, or `istio.io/rev=<tag>`. */
     namespaceLabels: Record<string, string>;
     /** Pod-template annotations of every Deployment; a change rolls the pods onto another proxy. */
     podAnnotations: Record<string, string>;
-    /** What must exist before the namespace: the CRDs, the injecting istiod and its revision tag. */
-    ready: pulumi.Resource[];
+    /** The Helm releases that must exist before the namespace: the CRDs and the injecting istiod. */
+    ready: pulumi.Input<k8s.helm.v3.Release[]>;
+    /** The revision tag the namespace is labelled with, if any: it must exist before the namespace too. */
+    tag?: RevisionTagObjects;
 }
 
 /**
@@ -86,35 +105,48 @@ export function withPodAnnotations(
     };
 }
 
-/** What BookinfoApp needs of the mesh; {@link IstioMesh} provides it. */
+/**
+ * What BookinfoApp needs of the mesh: an IstioMesh has every one of these outputs, so pass the
+ * mesh itself, or its outputs one by one.
+ */
 export interface MeshEndpoints {
-    /** Resources that must be ready first: Istio's CRDs and istiod's injection webhook. */
-    ready: pulumi.Resource[];
     /**
-     * The data plane the app joins. Absent: namespace labelled `istio-injection=enabled` after
-     * `ready`, pod templates as written.
+     * The Helm releases that must be ready first: Istio's CRDs and istiod, whose webhook injects
+     * the sidecars (the mesh's `ready`).
+     */
+    ready: pulumi.Input<k8s.helm.v3.Release[]>;
+    /**
+     * The data plane the app joins (the mesh's `dataplane`). Absent: namespace labelled
+     * `istio-injection=enabled` after `ready`, pod templates as written.
      */
     dataplane?: DataplaneInjection;
-    /** Pod labels of the ingress gateway, for the Gateway's selector. */
-    gatewayPodLabels: Record<string, string>;
-    /** The port the gateway pods listen on for HTTP. */
-    gatewayHttpTargetPort: number;
-    /** The ingress load balancer's host and HTTP port. */
+    /** Pod labels of the ingress gateway, for the Gateway's selector (the mesh's `gatewayPodLabels`). */
+    gatewayPodLabels: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The port the gateway pods listen on for HTTP (the mesh's `gatewayHttpTargetPort`). */
+    gatewayHttpTargetPort: pulumi.Input<number>;
+    /** The ingress load balancer's host (the mesh's `ingressHost`). */
     ingressHost: pulumi.Input<string>;
+    /** The ingress load balancer's HTTP port (the mesh's `ingressPort`). */
     ingressPort: pulumi.Input<number>;
 }
 
-/** Arguments of {@link BookinfoApp}. */
+/** Arguments of `BookinfoApp`. */
 export interface BookinfoAppArgs {
     /** The mesh the app joins and is exposed by. */
     mesh: MeshEndpoints;
     /** Namespace for the app, created and labelled for injection. Defaults to `"bookinfo"`. */
     namespace?: string;
-    /** The app's objects; defaults to the project's `manifests/bookinfo.yaml`. */
-    model?: BookinfoModel;
+    /**
+     * The app's objects as multi-document YAML: Services, ServiceAccounts and Deployments,
+     * without namespaces. Defaults to the package's `manifests/bookinfo.yaml`.
+     */
+    manifest?: string;
 }
 
 type ObjectResource = k8s.core.v1.Service | k8s.core.v1.ServiceAccount | k8s.apps.v1.Deployment;
+
+/** Each app's objects: TypeScript callers reach them by `objects`, which no package schema can type. */
+const objectsOf = new WeakMap<BookinfoApp, Record<string, ObjectResource>>();
 
 /**
  * Istio's Bookinfo sample in its own namespace with sidecar injection, exposed through the
@@ -126,17 +158,21 @@ type ObjectResource = k8s.core.v1.Service | k8s.core.v1.ServiceAccount | k8s.app
 export class BookinfoApp extends pulumi.ComponentResource {
     /** The app's namespace. */
     public readonly namespace: pulumi.Output<string>;
-    /** The app's Kubernetes objects by `apiVersion/kind/name`, e.g. `apps/v1/Deployment/reviews-v2`. */
-    public readonly objects: Record<string, ObjectResource>;
     /** The product page through the ingress load balancer: `http://<host>:<port>/productpage`. */
     public readonly productPageUrl: pulumi.Output<string>;
 
     constructor(name: string, args: BookinfoAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:BookinfoApp", name, {}, opts);
-        const model = args.model ?? BookinfoModel.load();
+        const model =
+            args.manifest === undefined
+                ? BookinfoModel.load()
+                : new BookinfoModel(
+                      parseManifest(args.manifest, "the manifest argument"),
+                      "the manifest argument",
+                  );
         const k8sOpts = { parent: this };
 
-        const dataplane = args.mesh.dataplane ?? {
+        const dataplane: DataplaneInjection = args.mesh.dataplane ?? {
             namespaceLabels: INJECTION_LABEL,
             podAnnotations: {},
             ready: args.mesh.ready,
@@ -145,7 +181,17 @@ export class BookinfoApp extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(
             `${name}-ns`,
             { metadata: { name: args.namespace ?? "bookinfo", labels: dataplane.namespaceLabels } },
-            { ...k8sOpts, dependsOn: dataplane.ready },
+            {
+                ...k8sOpts,
+                dependsOn: pulumi
+                    .output(dataplane.ready)
+                    .apply((ready) => [
+                        ...ready,
+                        ...(dataplane.tag === undefined
+                            ? []
+                            : [dataplane.tag.webhook, dataplane.tag.service]),
+                    ]),
+            },
         );
         const namespace = ns.metadata.name;
 
@@ -185,9 +231,17 @@ export class BookinfoApp extends pulumi.ComponentResource {
         );
 
         this.namespace = namespace;
-        this.objects = objects;
+        objectsOf.set(this, objects);
         this.productPageUrl = pulumi.interpolate`http://${args.mesh.ingressHost}:${args.mesh.ingressPort}/productpage`;
         this.registerOutputs({ namespace: this.namespace, productPageUrl: this.productPageUrl });
+    }
+
+    /**
+     * The app's Kubernetes objects by `apiVersion/kind/name`, e.g. `apps/v1/Deployment/reviews-v2`
+     * (TypeScript only: a package schema has no type for a mix of kinds).
+     */
+    public get objects(): Record<string, ObjectResource> {
+        return objectsOf.get(this) ?? {};
     }
 }
 

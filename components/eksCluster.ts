@@ -58,7 +58,27 @@ export function accessEntryKey(principalArn: string): string {
     return `admin-${account}-${resource.join(":")}`;
 }
 
-/** Arguments of {@link EksCluster}. */
+/** Node counts of a managed node group; `min <= desired <= max`. */
+export interface NodeScaling {
+    /** The number of nodes to run. */
+    desired: number;
+    /** The fewest nodes the group may scale down to. */
+    min: number;
+    /** The most nodes the group may scale up to. */
+    max: number;
+}
+
+/** An existing VPC and its subnets, to build the cluster in. */
+export interface ExistingVpc {
+    /** The VPC's ID. */
+    vpcId: string;
+    /** Public subnets, tagged `kubernetes.io/role/elb=1`, for internet-facing load balancers. */
+    publicSubnetIds: string[];
+    /** Private subnets for the nodes (without any, the nodes go to the public ones). */
+    privateSubnetIds: string[];
+}
+
+/** Arguments of `EksCluster`. */
 export interface EksClusterArgs {
     /**
      * Kubernetes version of the control plane and the nodes, as MAJOR.MINOR (e.g. `"1.35"`).
@@ -68,7 +88,7 @@ export interface EksClusterArgs {
     /** EC2 instance type of the managed node group, e.g. `"m5.large"`. */
     instanceType: string;
     /** Node counts of the managed node group; `min <= desired <= max`. */
-    scaling: { desired: number; min: number; max: number };
+    scaling: NodeScaling;
     /**
      * An OpenSSH public key for the nodes' `ec2-user`. Absent: no key pair; nodes are still
      * reachable through the EKS API (`kubectl debug node/...`).
@@ -79,7 +99,7 @@ export interface EksClusterArgs {
      * zones (public subnets for load balancers, private subnets and one NAT gateway for nodes),
      * so that `pulumi destroy` removes the network too.
      */
-    existingVpc?: { vpcId: string; publicSubnetIds: string[]; privateSubnetIds: string[] };
+    existingVpc?: ExistingVpc;
     /**
      * IAM role or user ARNs given cluster-admin access entries, each once. The identity that
      * creates the cluster is its admin already (`bootstrapClusterCreatorAdminPermissions`):
@@ -97,6 +117,9 @@ export interface EksClusterArgs {
     tags?: Record<string, string>;
 }
 
+/** The Kubernetes provider of each EksCluster, for TypeScript callers. */
+const providerOf = new WeakMap<EksCluster, k8s.Provider>();
+
 /**
  * An EKS cluster ready for Istio: network, control plane (authentication by access entries),
  * an Amazon Linux 2023 managed node group with IMDSv2 required, the security group rule that
@@ -110,8 +133,6 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
     /** A kubeconfig for the cluster (secret: it names the cluster's endpoint and CA). */
     public readonly kubeconfig: pulumi.Output<string>;
-    /** A Kubernetes provider for the cluster; pass it to every Kubernetes resource. */
-    public readonly provider: k8s.Provider;
     /** The VPC the cluster runs in. */
     public readonly vpcId: pulumi.Output<string>;
     /** The EKS-created security group shared by the control plane and the nodes. */
@@ -322,18 +343,32 @@ export class EksCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.vpcId = network.vpcId;
         this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
-        this.provider = new k8s.Provider(
+        const provider = new k8s.Provider(
             `${name}-k8s`,
             { kubeconfig: this.kubeconfig },
             // Helm releases wait for pods; pods need nodes.
             child([nodeGroup]),
         );
+        providerOf.set(this, provider);
         this.registerOutputs({
             clusterName: this.clusterName,
             kubeconfig: this.kubeconfig,
             vpcId: this.vpcId,
             clusterSecurityGroupId: this.clusterSecurityGroupId,
         });
+    }
+
+    /**
+     * A Kubernetes provider for the cluster, that waits for the nodes: pass it to the mesh's
+     * components as a resource option, `{ provider }`. (TypeScript only: a package schema cannot
+     * name a provider as an output; other languages build one from `kubeconfig`.)
+     */
+    public get provider(): k8s.Provider {
+        const provider = providerOf.get(this);
+        if (provider === undefined) {
+            throw new Error("EksCluster: provider read before construction ended");
+        }
+        return provider;
     }
 
     /** The region's standard zones where EKS runs clusters; fails with fewer than a VPC needs. */

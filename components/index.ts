@@ -1,15 +1,21 @@
 /**
- * The public API of the `istio-eks` package: the components, their argument and output types,
- * and the pure helpers a program may want (routing modes and their expectations, the parsing of
- * this project's stack settings). Nothing else is exported; the package's `main` is this file's
- * build.
+ * The public API of the `istio-eks` package: the components, their argument and output types
+ * (with the enums of their arguments: each both an object of named values and the type of its
+ * values), and the pure helpers a program may want (routing modes and their expectations, the
+ * parsing of this project's stack settings). Nothing else is exported; the package's `main` is
+ * this file's build.
  */
 export { EksCluster } from "./eksCluster";
-export type { EksClusterArgs } from "./eksCluster";
-export { IstioMesh } from "./istioMesh";
-export type { GatewayServiceType, IstioMeshArgs } from "./istioMesh";
+export type { EksClusterArgs, ExistingVpc, NodeScaling } from "./eksCluster";
+export { GatewayServiceType, IstioMesh, LoadBalancerType } from "./istioMesh";
+export type { IstioMeshArgs } from "./istioMesh";
 export { BookinfoApp } from "./bookinfoApp";
-export type { BookinfoAppArgs, DataplaneInjection, MeshEndpoints } from "./bookinfoApp";
+export type {
+    BookinfoAppArgs,
+    DataplaneInjection,
+    MeshEndpoints,
+    RevisionTagObjects,
+} from "./bookinfoApp";
 export { ReviewsRouting } from "./reviewsRouting";
 export type { ReviewsRoutingArgs } from "./reviewsRouting";
 export { MeshObservability } from "./meshObservability";
@@ -21,26 +27,27 @@ export {
     defaultTrafficOptions,
     expectedShares,
     isRoutingMode,
+    MtlsMode,
+    RatingsFaultKind,
     ROUTING_MODE_NAMES,
     ROUTING_MODES,
+    RoutingMode,
     routingPlan,
 } from "../lib/routing";
 export type {
     ExpectedShares,
-    MtlsMode,
     RatingsFault,
-    RoutingMode,
+    RatingsFaultSpec,
     RoutingPlan,
     ServiceVersions,
     TrafficOptions,
 } from "../lib/routing";
-export { ISTIO_SUPPORT, meshPlan, revisionOf, versionProblems } from "../lib/upgrade";
+export { ISTIO_SUPPORT, meshPlan, revisionOf, RevisionTag, versionProblems } from "../lib/upgrade";
 export type {
     ControlPlane,
     IstioMinorSupport,
     IstioVersions,
     MeshPlan,
-    RevisionTag,
     TagBinding,
 } from "../lib/upgrade";
 export { ConfigError, parseConfig } from "../lib/config";

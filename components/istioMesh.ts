@@ -41,8 +41,26 @@ export const GATEWAY_SERVICE_PORTS = [
 /** The gateway Service's plain-HTTP port. */
 export const GATEWAY_HTTP = GATEWAY_SERVICE_PORTS[1];
 
-/** How the gateway Service is exposed: a cloud load balancer, or a port on every node. */
-export type GatewayServiceType = "LoadBalancer" | "NodePort";
+/**
+ * How the gateway Service is exposed: a cloud load balancer, or a port on every node. (An object
+ * and a type of one name: a package schema takes it as an enum, TypeScript as a string literal.)
+ */
+export const GatewayServiceType = {
+    /** A cloud load balancer in front of the gateway. */
+    LoadBalancer: "LoadBalancer",
+    /** A port on every node, for clusters without load balancers (kind, minikube). */
+    NodePort: "NodePort",
+} as const;
+export type GatewayServiceType = (typeof GatewayServiceType)[keyof typeof GatewayServiceType];
+
+/** The AWS load balancer in front of a LoadBalancer gateway Service. */
+export const LoadBalancerType = {
+    /** A Network Load Balancer. */
+    nlb: "nlb",
+    /** A Classic Load Balancer. */
+    clb: "clb",
+} as const;
+export type LoadBalancerType = (typeof LoadBalancerType)[keyof typeof LoadBalancerType];
 
 /**
  * The local port of the `kubectl port-forward` that reaches a NodePort gateway (clusters
@@ -51,7 +69,7 @@ export type GatewayServiceType = "LoadBalancer" | "NodePort";
 export const PORT_FORWARD_LOCAL_PORT = 8080;
 
 /** AWS load balancer kinds for the gateway Service, and the Service annotations that ask for each. */
-export const LOAD_BALANCER_ANNOTATIONS: Record<"nlb" | "clb", Record<string, string>> = {
+export const LOAD_BALANCER_ANNOTATIONS: Record<LoadBalancerType, Record<string, string>> = {
     // A Network Load Balancer from the in-tree AWS cloud provider; no controller to install.
     nlb: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
     // No annotation: the cloud provider's default, a Classic Load Balancer.
@@ -81,7 +99,7 @@ export function gatewayPodLabels(releaseName: string): Record<string, string> {
     return { app: releaseName, istio: releaseName.replace(/^istio-/, "") };
 }
 
-/** Arguments of {@link IstioMesh}. */
+/** Arguments of `IstioMesh`. */
 export interface IstioMeshArgs {
     /** Version of the charts base, istiod and gateway, e.g. `"1.30.5"`: the stable control plane's. */
     version: string;
@@ -102,7 +120,7 @@ export interface IstioMeshArgs {
     dataplaneRevision?: RevisionTag;
     /**
      * How the ingress gateway's Service is exposed. `"NodePort"` suits clusters without load
-     * balancers (kind, minikube): reach it with {@link IstioMesh.portForwardCommand}.
+     * balancers (kind, minikube): reach it with the mesh's `portForwardCommand`.
      * Defaults to `"LoadBalancer"`.
      */
     serviceType?: GatewayServiceType;
@@ -110,13 +128,24 @@ export interface IstioMeshArgs {
      * On AWS, the load balancer a LoadBalancer Service gets: `"nlb"` or `"clb"`. Absent: no
      * cloud-specific annotation, whatever the cluster's cloud provider does by default.
      */
-    loadBalancerType?: "nlb" | "clb";
+    loadBalancerType?: LoadBalancerType;
     /**
      * Extra mesh config for istiod (the chart's `meshConfig` value, merged over the chart's own),
-     * e.g. `tracingMeshConfig()` for {@link MeshObservability}'s tracing. Absent: none.
+     * e.g. `tracingMeshConfig()` for MeshObservability's tracing. Absent: none.
      */
-    meshConfig?: Record<string, unknown>;
+    // Any JSON value: the package schema's Any (an `unknown` there has no schema type).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    meshConfig?: Record<string, any>;
 }
+
+/** A revision tag's objects, as `tags` gives them: its webhook configuration and its Service. */
+type TagObjects = [k8s.admissionregistration.v1.MutatingWebhookConfiguration, k8s.core.v1.Service];
+
+/** What TypeScript callers read of each mesh beyond its outputs: no package schema can type it. */
+const internalsOf = new WeakMap<
+    IstioMesh,
+    { tags: Partial<Record<RevisionTag, TagObjects>>; plan: MeshPlan }
+>();
 
 /**
  * Istio installed from its official Helm charts: base (CRDs), then istiod, then an ingress
@@ -133,22 +162,13 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly istiod: k8s.helm.v3.Release;
     /** The canary control plane's `istiod` release, when there is one. */
     public readonly canaryIstiod?: k8s.helm.v3.Release;
-    /** The revision tags' webhook configurations and Services, by tag. */
-    public readonly tags: Partial<
-        Record<
-            RevisionTag,
-            [k8s.admissionregistration.v1.MutatingWebhookConfiguration, k8s.core.v1.Service]
-        >
-    >;
-    /** Control planes, tags, namespace labels and proxy versions: what the version settings decide. */
-    public readonly plan: MeshPlan;
     /** The `gateway` release: the ingress gateway and its LoadBalancer Service. */
     public readonly gateway: k8s.helm.v3.Release;
     /**
      * What mesh objects and injected workloads must wait for: the CRDs and a ready istiod.
-     * Pass it to `dependsOn`.
+     * Pass it to `dependsOn`, or to BookinfoApp and ReviewsRouting.
      */
-    public readonly ready: pulumi.Resource[];
+    public readonly ready: k8s.helm.v3.Release[];
     /**
      * How the app's namespace and workloads join the mesh: the namespace's injection label, the
      * pod-template annotations that roll workloads onto another proxy, and what must exist first.
@@ -160,7 +180,7 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly gatewayHttpTargetPort: number;
     /**
      * The load balancer's address: a hostname on AWS (an IP on some other clouds). With a
-     * NodePort Service, `localhost`, through {@link portForwardCommand}.
+     * NodePort Service, `localhost`, through `portForwardCommand`.
      */
     public readonly ingressHost: pulumi.Output<string>;
     /** The load balancer's plain-HTTP port, or the port-forward's local port. */
@@ -226,10 +246,10 @@ export class IstioMesh extends pulumi.ComponentResource {
             revision === stable.revision ? this.istiod : this.canaryIstiod!;
 
         // Each tag after the control plane it points at, whose istiod fills in its CA bundle.
-        this.tags = {};
+        const tags: Partial<Record<RevisionTag, TagObjects>> = {};
         for (const { tag, revision } of plan.tags) {
             const tagOpts = { ...k8sOpts, dependsOn: [releaseOf(revision)] };
-            this.tags[tag] = [
+            tags[tag] = [
                 new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
                     `${name}-tag-${tag}`,
                     revisionTagWebhook(tag, revision, ISTIO_NAMESPACE),
@@ -242,7 +262,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 ),
             ];
         }
-        const dataplaneTag = plan.dataplaneTag === undefined ? [] : this.tags[plan.dataplaneTag]!;
+        const dataplaneTag = plan.dataplaneTag === undefined ? [] : tags[plan.dataplaneTag]!;
         const injector = [releaseOf(plan.dataplane.revision), ...dataplaneTag];
         this.gateway = new k8s.helm.v3.Release(
             `${name}-gateway`,
@@ -277,12 +297,16 @@ export class IstioMesh extends pulumi.ComponentResource {
             },
         );
 
-        this.plan = plan;
+        internalsOf.set(this, { tags, plan });
         this.ready = [this.base, this.istiod];
+        const [webhook, service] = dataplaneTag;
         this.dataplane = {
             namespaceLabels: plan.namespaceLabels,
             podAnnotations: plan.podAnnotations,
-            ready: [this.base, ...injector],
+            ready: [this.base, releaseOf(plan.dataplane.revision)],
+            ...(webhook === undefined || service === undefined
+                ? {}
+                : { tag: { webhook, service } }),
         };
         this.gatewayPodLabels = gatewayPodLabels(RELEASE_NAMES.gateway);
         this.gatewayHttpTargetPort = GATEWAY_HTTP.targetPort;
@@ -318,5 +342,29 @@ export class IstioMesh extends pulumi.ComponentResource {
             gatewayPodLabels: this.gatewayPodLabels,
             portForwardCommand: this.portForwardCommand,
         });
+    }
+
+    /**
+     * The revision tags' webhook configurations and Services, by tag (TypeScript only: a package
+     * schema has no type for the pair).
+     */
+    public get tags(): Partial<Record<RevisionTag, TagObjects>> {
+        return this.internals().tags;
+    }
+
+    /**
+     * Control planes, tags, namespace labels and proxy versions: what the version settings decide
+     * (TypeScript only).
+     */
+    public get plan(): MeshPlan {
+        return this.internals().plan;
+    }
+
+    private internals() {
+        const internals = internalsOf.get(this);
+        if (internals === undefined) {
+            throw new Error("IstioMesh: read before construction ended");
+        }
+        return internals;
     }
 }

@@ -7,25 +7,28 @@ import {
     expectedShares,
     ExpectedShares,
     MtlsMode,
-    RatingsFault,
+    ratingsFaultOf,
+    RatingsFaultSpec,
     REVIEWS_SERVICE,
     RoutingMode,
     routingPlan,
-    ServiceVersions,
     TrafficOptions,
     VERSION_LABEL,
 } from "../lib/routing";
 
-/** Arguments of {@link ReviewsRouting}. */
+/** Arguments of `ReviewsRouting`. */
 export interface ReviewsRoutingArgs {
     /** The app's namespace; routing objects live beside the services they route. */
     namespace: pulumi.Input<string>;
-    /** The routing mode (see `ROUTING_MODES`). */
+    /** The routing mode, e.g. `"jason-v2"` (the modes are the README's table). */
     mode: RoutingMode;
     /** Percent of reviews traffic for v3 in mode `canary`, a whole number from 0 to 100. Defaults to 10. */
     canaryWeight?: number;
-    /** A fault for the test user's requests to ratings. Defaults to none. */
-    ratingsFault?: RatingsFault;
+    /**
+     * A fault for the test user's requests to ratings: `{ kind: "delay", fixedDelay: "7s" }` or
+     * `{ kind: "abort", httpStatus: 500 }`. Defaults to none.
+     */
+    ratingsFault?: RatingsFaultSpec;
     /** A request timeout for reviews, as an Istio duration (e.g. `"0.5s"`). Defaults to none. */
     reviewsTimeout?: string;
     /**
@@ -35,12 +38,23 @@ export interface ReviewsRoutingArgs {
     mtls?: MtlsMode;
     /**
      * The app's services and the versions each runs: the DestinationRule subsets. Defaults to
-     * what the project's Bookinfo manifest deploys.
+     * what the package's Bookinfo manifest deploys.
      */
-    services?: ServiceVersions;
-    /** Resources that must exist first: Istio's CRDs and istiod (its webhook validates these objects). */
-    istioReady?: pulumi.Resource[];
+    services?: Record<string, string[]>;
+    /**
+     * The Helm releases that must be ready first: Istio's CRDs and istiod, whose webhook
+     * validates these objects (an IstioMesh's `ready`).
+     */
+    istioReady?: pulumi.Input<k8s.helm.v3.Release[]>;
 }
+
+/** The routing objects of each ReviewsRouting, for TypeScript callers. */
+interface RoutingObjects {
+    destinationRules: Record<string, k8s.apiextensions.CustomResource>;
+    virtualServices: Record<string, k8s.apiextensions.CustomResource>;
+    peerAuthentication: k8s.apiextensions.CustomResource;
+}
+const routingObjectsOf = new WeakMap<ReviewsRouting, RoutingObjects>();
 
 /**
  * The Bookinfo traffic policy of one routing mode and its options: a DestinationRule per
@@ -57,24 +71,22 @@ export class ReviewsRouting extends pulumi.ComponentResource {
     public readonly mode: pulumi.Output<RoutingMode>;
     /** For each reader (anonymous, jason), the expected share of each reviews version. */
     public readonly expectedShares: pulumi.Output<ExpectedShares>;
-    /** DestinationRules by service name. */
-    public readonly destinationRules: Record<string, k8s.apiextensions.CustomResource>;
-    /** VirtualServices by service name; reviews is absent in round-robin without a timeout. */
-    public readonly virtualServices: Record<string, k8s.apiextensions.CustomResource>;
-    /** The namespace-wide PeerAuthentication. */
-    public readonly peerAuthentication: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: ReviewsRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("istio-eks:index:ReviewsRouting", name, {}, opts);
-        const services = args.services ?? BookinfoModel.load().serviceVersions(VERSION_LABEL);
+        // Checked before registering anything.
         const defaults = defaultTrafficOptions(args.mode);
         const options: TrafficOptions = {
             mode: args.mode,
             canaryWeight: args.canaryWeight ?? defaults.canaryWeight,
-            ratingsFault: args.ratingsFault ?? defaults.ratingsFault,
+            ratingsFault:
+                args.ratingsFault === undefined
+                    ? defaults.ratingsFault
+                    : ratingsFaultOf(args.ratingsFault),
             ...(args.reviewsTimeout === undefined ? {} : { reviewsTimeout: args.reviewsTimeout }),
             mtls: args.mtls ?? defaults.mtls,
         };
+        super("istio-eks:index:ReviewsRouting", name, {}, opts);
+        const services = args.services ?? BookinfoModel.load().serviceVersions(VERSION_LABEL);
         const plan = routingPlan(services, options);
         const k8sOpts = { parent: this, dependsOn: args.istioReady };
         const istioObject = (
@@ -105,12 +117,14 @@ export class ReviewsRouting extends pulumi.ComponentResource {
                 // Subsets must exist before a route names them, or requests fail meanwhile.
                 {
                     ...k8sOpts,
-                    dependsOn: [...(args.istioReady ?? []), destinationRules[vs.name]],
+                    dependsOn: pulumi
+                        .output(args.istioReady ?? [])
+                        .apply((ready) => [...ready, destinationRules[vs.name]]),
                 },
             );
         }
         const pa = plan.peerAuthentication;
-        this.peerAuthentication = new k8s.apiextensions.CustomResource(
+        const peerAuthentication = new k8s.apiextensions.CustomResource(
             `${name}-peer-authentication`,
             istioObject("PeerAuthentication", "security.istio.io/v1", pa.name, pa.spec),
             k8sOpts,
@@ -120,8 +134,33 @@ export class ReviewsRouting extends pulumi.ComponentResource {
         this.expectedShares = pulumi.output(
             expectedShares(options, services[REVIEWS_SERVICE] ?? []),
         );
-        this.destinationRules = destinationRules;
-        this.virtualServices = virtualServices;
+        routingObjectsOf.set(this, { destinationRules, virtualServices, peerAuthentication });
         this.registerOutputs({ mode: this.mode, expectedShares: this.expectedShares });
+    }
+
+    /** DestinationRules by service name (TypeScript only: a package schema cannot name them). */
+    public get destinationRules(): Record<string, k8s.apiextensions.CustomResource> {
+        return this.routingObjects().destinationRules;
+    }
+
+    /**
+     * VirtualServices by service name; reviews is absent in round-robin without a timeout
+     * (TypeScript only).
+     */
+    public get virtualServices(): Record<string, k8s.apiextensions.CustomResource> {
+        return this.routingObjects().virtualServices;
+    }
+
+    /** The namespace-wide PeerAuthentication (TypeScript only). */
+    public get peerAuthentication(): k8s.apiextensions.CustomResource {
+        return this.routingObjects().peerAuthentication;
+    }
+
+    private routingObjects(): RoutingObjects {
+        const objects = routingObjectsOf.get(this);
+        if (objects === undefined) {
+            throw new Error("ReviewsRouting: routing objects read before construction ended");
+        }
+        return objects;
     }
 }

@@ -8,6 +8,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import type { ExistingVpc } from "../components/eksCluster";
+
 import {
     ABORT_STATUS_RANGE,
     DEFAULT_ROUTING_MODE,
@@ -206,12 +208,8 @@ const EKS_ONLY_KEYS: ConfigKey[] = [
     "adminPrincipalArns",
 ];
 
-/** An existing VPC to build the cluster in. */
-export interface ExistingVpc {
-    vpcId: string;
-    publicSubnetIds: string[];
-    privateSubnetIds: string[];
-}
+/** An existing VPC to build the cluster in: EksCluster's argument. */
+export type { ExistingVpc };
 
 /** The validated stack settings. */
 export interface StackConfig {

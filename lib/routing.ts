@@ -103,7 +103,29 @@ export const ROUTING_MODES = {
     },
 } as const satisfies Record<string, RoutingModeDefinition>;
 
-/** The name of a routing mode. */
+/**
+ * The routing modes by an identifier, for the enums of other languages' SDKs (the package
+ * schema takes its members from here); the values are the modes' names. TypeScript callers
+ * write the names: `"jason-v2"`.
+ */
+export const RoutingMode = {
+    /** No reviews VirtualService: requests spread over reviews v1, v2 and v3. */
+    RoundRobin: "round-robin",
+    /** Every service pinned to v1: reviews never show stars. */
+    AllV1: "all-v1",
+    /** As all-v1, but the test user jason gets reviews v2 (black stars). */
+    JasonV2: "jason-v2",
+    /** Reviews split by weight: half v1, half v3 (red stars). */
+    V3Fifty: "v3-50",
+    /** Reviews all v3: red stars for everybody. */
+    AllV3: "all-v3",
+    /** jason gets reviews v2, everybody else v3. */
+    JasonV2ElseV3: "jason-v2-else-v3",
+    /** Reviews v1 with a canary share for v3 of canaryWeight percent. */
+    Canary: "canary",
+} as const; // A plain `as const`, which the schema inference reads; a test checks it against ROUTING_MODES.
+
+/** The name of a routing mode, e.g. `"jason-v2"`. */
 export type RoutingMode = keyof typeof ROUTING_MODES;
 
 /** The routing mode of a stack that does not set `routing`. */
@@ -126,7 +148,69 @@ export type RatingsFault =
     | { readonly kind: "abort"; readonly httpStatus: number };
 
 /** Mutual TLS in the app's namespace. */
-export type MtlsMode = "permissive" | "strict";
+export const MtlsMode = {
+    /** Sidecars accept plain-text traffic and mutual TLS alike. */
+    Permissive: "permissive",
+    /** Sidecars refuse plain-text traffic; DestinationRules use Istio's mutual TLS. */
+    Strict: "strict",
+} as const;
+export type MtlsMode = (typeof MtlsMode)[keyof typeof MtlsMode];
+
+/** The kinds of fault ratings can inject for the test user. */
+export const RatingsFaultKind = {
+    /** No fault. */
+    None: "none",
+    /** Every request of the test user waits `fixedDelay`. */
+    Delay: "delay",
+    /** Every request of the test user fails with `httpStatus`. */
+    Abort: "abort",
+} as const;
+export type RatingsFaultKind = (typeof RatingsFaultKind)[keyof typeof RatingsFaultKind];
+
+/**
+ * A fault for the test user's requests to ratings, as a component argument: the kind, and the
+ * field that kind needs. Every `RatingsFault` is one; `ratingsFaultOf` checks the fields.
+ */
+export interface RatingsFaultSpec {
+    /** `none`, `delay` or `abort`. */
+    kind: RatingsFaultKind;
+    /** With `delay`: how long each request waits, as an Istio duration (e.g. `"7s"`). */
+    fixedDelay?: string;
+    /** With `abort`: the HTTP status each request fails with (400 to 599). */
+    httpStatus?: number;
+}
+
+/**
+ * The fault a spec describes.
+ *
+ * @throws Error naming the field, when the kind is unknown, lacks its field or carries another kind's.
+ */
+export function ratingsFaultOf(spec: RatingsFaultSpec): RatingsFault {
+    const kinds = Object.values(RatingsFaultKind) as string[];
+    if (!kinds.includes(spec.kind)) {
+        throw new Error(`ratingsFault kind "${spec.kind}": expected one of ${kinds.join(", ")}`);
+    }
+    const fields = { delay: "fixedDelay", abort: "httpStatus" } as const;
+    for (const [kind, field] of Object.entries(fields)) {
+        if (kind !== spec.kind && spec[field] !== undefined) {
+            throw new Error(`ratingsFault ${field} is for kind ${kind}, not ${spec.kind}`);
+        }
+    }
+    switch (spec.kind) {
+        case "none":
+            return { kind: "none" };
+        case "delay":
+            if (spec.fixedDelay === undefined) {
+                throw new Error("ratingsFault delay needs fixedDelay, an Istio duration (e.g. 7s)");
+            }
+            return { kind: "delay", fixedDelay: spec.fixedDelay };
+        case "abort":
+            if (spec.httpStatus === undefined) {
+                throw new Error("ratingsFault abort needs httpStatus, an HTTP status (400 to 599)");
+            }
+            return { kind: "abort", httpStatus: spec.httpStatus };
+    }
+}
 
 /** Everything that shapes the routing objects besides the app's services. */
 export interface TrafficOptions extends ModeParameters {
@@ -409,8 +493,16 @@ export type Reader = (typeof READERS)[number];
 /** What one product page shows: a reviews version, or an error in place of the reviews. */
 export const ERROR_OUTCOME = "error";
 
-/** For each reader, the share (0 to 1) of product pages with each outcome (versions, "error"). */
-export type ExpectedShares = Record<Reader, Record<string, number>>;
+/**
+ * For each reader, the share (0 to 1) of product pages with each outcome: a reviews version, or
+ * "error". (An interface, not a Record over READERS, so that a package schema can name it.)
+ */
+export interface ExpectedShares {
+    /** What a reader who is not signed in sees, e.g. `{ v1: 1 }`. */
+    anonymous: Record<string, number>;
+    /** What the test user jason sees. */
+    jason: Record<string, number>;
+}
 
 /** The reviews versions that call ratings (v1 shows no stars, so it never asks). */
 export const RATINGS_CALLERS = ["v2", "v3"];

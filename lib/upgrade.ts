@@ -53,6 +53,17 @@ export const ISTIO_SUPPORT: Readonly<Record<string, IstioMinorSupport>> = {
 
 /** The revision tags of a revisioned mesh: the app and gateway select a control plane by tag. */
 export const REVISION_TAGS = ["stable", "canary"] as const;
+
+/**
+ * A revision tag, as an enum of the package schema (an object and a type of one name; TypeScript
+ * callers write `"canary"`).
+ */
+export const RevisionTag = {
+    /** The tag of the stable control plane. */
+    stable: "stable",
+    /** The tag of the canary control plane. */
+    canary: "canary",
+} as const; // A plain `as const`, which the schema inference reads; a test checks it against REVISION_TAGS.
 export type RevisionTag = (typeof REVISION_TAGS)[number];
 
 /** Pod-template annotations that say which proxy a workload should run; a change rolls it. */

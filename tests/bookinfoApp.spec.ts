@@ -7,16 +7,21 @@ import { BookinfoApp, DataplaneInjection, withPodAnnotations } from "../componen
 import { BookinfoModel } from "../lib/manifests";
 import { runPulumi, valueOf } from "./harness";
 
-/** A stand-in for IstioMesh: two "ready" resources and the gateway's facts. */
-function build(namespace?: string, dataplane?: (provider: k8s.Provider) => DataplaneInjection) {
+/** A stand-in for IstioMesh: its two "ready" releases and the gateway's facts. */
+function build(
+    namespace?: string,
+    dataplane?: (provider: k8s.Provider) => DataplaneInjection,
+    manifest?: string,
+) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        const base = new k8s.core.v1.ConfigMap("crds", {}, { provider });
-        const istiod = new k8s.core.v1.ConfigMap("istiod", {}, { provider });
+        const base = new k8s.helm.v3.Release("crds", { chart: "base" }, { provider });
+        const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
         return new BookinfoApp(
             "app",
             {
                 namespace,
+                manifest,
                 mesh: {
                     ready: [base, istiod],
                     dataplane: dataplane?.(provider),
@@ -142,11 +147,23 @@ describe("BookinfoApp", () => {
         const run = await build(undefined, (provider) => ({
             namespaceLabels: { "istio.io/rev": "canary" },
             podAnnotations: annotations,
-            ready: [new k8s.core.v1.ConfigMap("canary-tag", {}, { provider })],
+            ready: [new k8s.helm.v3.Release("istiod-canary", { chart: "istiod" }, { provider })],
+            tag: {
+                webhook: new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+                    "canary-tag",
+                    {},
+                    { provider },
+                ),
+                service: new k8s.core.v1.Service("canary-tag-service", {}, { provider }),
+            },
         }));
         const ns = run.named("app-ns");
         assert.deepEqual(ns.inputs.metadata.labels, { "istio.io/rev": "canary" });
-        assert.deepEqual(run.dependencyNames(ns), ["canary-tag"]);
+        assert.deepEqual(run.dependencyNames(ns), [
+            "canary-tag",
+            "canary-tag-service",
+            "istiod-canary",
+        ]);
         const model = BookinfoModel.load();
         for (const obj of model.objects) {
             const r = run.named(`app-${obj.kind.toLowerCase()}-${obj.metadata.name}`);
@@ -201,5 +218,53 @@ describe("BookinfoApp", () => {
             "http://lb.example.com:80/productpage",
         );
         assert.equal(await valueOf(run.result.namespace), "bookinfo");
+    });
+
+    it("gives TypeScript callers its objects by apiVersion/kind/name", async () => {
+        const run = await build();
+        const objects = run.result.objects;
+        assert.deepEqual(
+            Object.keys(objects).sort(),
+            BookinfoModel.load()
+                .objects.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`)
+                .sort(),
+        );
+        assert.equal(
+            await valueOf(objects["apps/v1/Deployment/reviews-v2"].urn),
+            run.named("app-deployment-reviews-v2").urn,
+        );
+    });
+
+    it("deploys the objects of a manifest given as YAML text instead", async () => {
+        const manifest = [
+            "apiVersion: v1",
+            "kind: Service",
+            "metadata: { name: productpage }",
+            "spec: { ports: [{ name: http, port: 9080 }], selector: { app: productpage } }",
+            "---",
+            "apiVersion: v1",
+            "kind: ServiceAccount",
+            "metadata: { name: bookinfo-productpage }",
+        ].join("\n");
+        const run = await build(undefined, undefined, manifest);
+        assert.deepEqual(Object.keys(run.result.objects), [
+            "v1/Service/productpage",
+            "v1/ServiceAccount/bookinfo-productpage",
+        ]);
+        assert.deepEqual(run.named("app-serviceaccount-bookinfo-productpage").inputs, {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: "bookinfo-productpage", namespace: "bookinfo" },
+        });
+    });
+
+    it("refuses a manifest it cannot deploy, naming the argument", async () => {
+        await assert.rejects(
+            build(undefined, undefined, "apiVersion: v1\nkind: Secret\nmetadata: { name: s }"),
+            {
+                message:
+                    "the manifest argument, document 1: v1/Secret is not supported; expected one of v1/Service, v1/ServiceAccount, apps/v1/Deployment",
+            },
+        );
     });
 });

@@ -419,6 +419,7 @@ describe("EksCluster", () => {
         const provider = run.named("c-k8s");
         assert.equal(provider.type, "pulumi:providers:kubernetes");
         assert.deepEqual(run.dependencyNames(provider), ["c-eks", "c-nodes"]);
+        assert.equal(await valueOf(component.provider.urn), provider.urn);
 
         for (const r of run.resources.filter((r) => r.name !== "c")) {
             assert.match(r.parent, /istio-eks:index:EksCluster::c$/, `${r.name} is a child`);

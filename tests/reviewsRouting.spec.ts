@@ -1,6 +1,7 @@
 import * as assert from "assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 import { ReviewsRouting, ReviewsRoutingArgs } from "../components/reviewsRouting";
 import { ROUTING_MODE_NAMES, RoutingMode } from "../lib/routing";
@@ -11,7 +12,7 @@ type Options = Omit<ReviewsRoutingArgs, "namespace" | "mode" | "istioReady">;
 function build(mode: RoutingMode, options: Options = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        const crds = new k8s.core.v1.ConfigMap("crds", {}, { provider });
+        const crds = new k8s.helm.v3.Release("crds", { chart: "base" }, { provider });
         return new ReviewsRouting(
             "r",
             { namespace: "bookinfo", mode, ...options, istioReady: [crds] },
@@ -252,6 +253,37 @@ describe("ReviewsRouting", () => {
             assert.deepEqual(run.dependencyNames(vs), ["crds", `r-dr-${service}`]);
             assert.equal(run.providerName(vs), "k8s");
         }
+    });
+
+    it("gives TypeScript callers its routing objects", async () => {
+        const run = await build("jason-v2");
+        const routing = run.result;
+        const urnOf = (r: pulumi.Resource) => valueOf(r.urn);
+        assert.deepEqual(Object.keys(routing.destinationRules).sort(), [
+            "details",
+            "productpage",
+            "ratings",
+            "reviews",
+        ]);
+        assert.equal(await urnOf(routing.virtualServices.reviews), run.named("r-vs-reviews").urn);
+        assert.equal(
+            await urnOf(routing.peerAuthentication),
+            run.named("r-peer-authentication").urn,
+        );
+    });
+
+    it("refuses a ratings fault without its field", async () => {
+        const run = runPulumi(() => {
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            return new ReviewsRouting(
+                "r",
+                { namespace: "shop", mode: "jason-v2", ratingsFault: { kind: "delay" } },
+                { provider },
+            );
+        });
+        await assert.rejects(run, {
+            message: "ratingsFault delay needs fixedDelay, an Istio duration (e.g. 7s)",
+        });
     });
 
     it("takes the services and versions it routes from its arguments", async () => {

@@ -4,10 +4,14 @@ import {
     defaultTrafficOptions,
     expectedShares,
     istioDurationMs,
+    ratingsFaultOf,
+    RatingsFaultSpec,
+    ROUTING_MODE_NAMES,
     RoutingMode,
     routingPlan,
     TrafficOptions,
 } from "../lib/routing";
+import { REVISION_TAGS, RevisionTag } from "../lib/upgrade";
 
 const VERSIONS = ["v1", "v2", "v3"];
 const third = 1 / 3;
@@ -127,6 +131,50 @@ describe("routingPlan, for the components used as a library", () => {
     it("accepts the options the stack settings allow", () => {
         assert.doesNotThrow(
             plan({ reviewsTimeout: "1ms", ratingsFault: { kind: "abort", httpStatus: 599 } }),
+        );
+    });
+});
+
+describe("The schema-friendly argument types", () => {
+    it("RoutingMode names every routing mode once, in declaration order", () => {
+        assert.deepEqual(Object.values(RoutingMode), ROUTING_MODE_NAMES);
+    });
+
+    it("RevisionTag names every revision tag once, in order", () => {
+        assert.deepEqual(Object.values(RevisionTag), REVISION_TAGS);
+    });
+
+    it("ratingsFaultOf turns each kind's spec into its fault", () => {
+        assert.deepEqual(ratingsFaultOf({ kind: "none" }), { kind: "none" });
+        assert.deepEqual(ratingsFaultOf({ kind: "delay", fixedDelay: "7s" }), {
+            kind: "delay",
+            fixedDelay: "7s",
+        });
+        assert.deepEqual(ratingsFaultOf({ kind: "abort", httpStatus: 503 }), {
+            kind: "abort",
+            httpStatus: 503,
+        });
+    });
+
+    it("ratingsFaultOf refuses an unknown kind, a missing field and another kind's field", () => {
+        const refuses = (spec: object, message: string) =>
+            assert.throws(() => ratingsFaultOf(spec as RatingsFaultSpec), { message });
+        refuses({ kind: "slow" }, 'ratingsFault kind "slow": expected one of none, delay, abort');
+        refuses(
+            { kind: "delay" },
+            "ratingsFault delay needs fixedDelay, an Istio duration (e.g. 7s)",
+        );
+        refuses(
+            { kind: "abort" },
+            "ratingsFault abort needs httpStatus, an HTTP status (400 to 599)",
+        );
+        refuses(
+            { kind: "none", fixedDelay: "7s" },
+            "ratingsFault fixedDelay is for kind delay, not none",
+        );
+        refuses(
+            { kind: "delay", fixedDelay: "7s", httpStatus: 500 },
+            "ratingsFault httpStatus is for kind abort, not delay",
         );
     });
 });
