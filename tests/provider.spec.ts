@@ -1,0 +1,393 @@
+/**
+ * The components as a Pulumi component provider (provider/): the package schema it infers from
+ * the TypeScript types, which every language's SDK is generated from, and the components it
+ * constructs from inputs as another language's SDK sends them.
+ */
+import * as assert from "assert/strict";
+
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { COMPONENTS, componentProvider } from "../provider/componentProvider";
+import { runPulumi, valueOf } from "./harness";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** A property's type in short: `string`, `Input<number>`, `RoutingMode?`, `kubernetes:...:Release[]`. */
+function typeOf(p: Json): string {
+    let t: string;
+    if (p.$ref !== undefined) {
+        t = decodeURIComponent(p.$ref)
+            .replace(/^#\/types\/istio-eks:index:/, "")
+            .replace(/^\/(\w+)\/v[\d.]+\/schema\.json#\/resources\//, "");
+    } else if (p.type === "array") {
+        t = `${typeOf(p.items)}[]`;
+    } else if (p.type === "object" && p.additionalProperties !== undefined) {
+        t = `map<${typeOf(p.additionalProperties)}>`;
+    } else {
+        t = p.type;
+    }
+    return t;
+}
+
+/** Each property's short type, `Input<...>` where another language may pass an output. */
+function properties(props: Json, inputs: boolean): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(props).map(([name, p]: [string, Json]) => {
+            const t = typeOf(p);
+            return [name, `${inputs && !p.plain ? `Input<${t}>` : t}${p.optional ? "?" : ""}`];
+        }),
+    );
+}
+
+describe("The component provider (provider/)", () => {
+    let plugin: ReturnType<typeof componentProvider>;
+    let schema: Json;
+
+    before(async function () {
+        // The schema is inferred from a TypeScript program of the components: a few seconds.
+        this.timeout(60_000);
+        plugin = componentProvider();
+        schema = JSON.parse(await plugin.getSchema());
+    });
+
+    describe("The package schema (ComponentProvider, inferred from the TypeScript types)", () => {
+        const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+        it("is the package istio-eks at the npm package's version, depending on eks and kubernetes", () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            assert.equal(schema.version, require("../package.json").version);
+            assert.equal(schema.name, "istio-eks");
+            assert.deepEqual(
+                schema.dependencies.map((d: Json) => d.name),
+                ["eks", "kubernetes"],
+            );
+            assert.deepEqual(Object.keys(schema.resources), [
+                "istio-eks:index:EksCluster",
+                "istio-eks:index:IstioMesh",
+                "istio-eks:index:BookinfoApp",
+                "istio-eks:index:ReviewsRouting",
+            ]);
+            assert.deepEqual(
+                COMPONENTS.map((c) => c.name),
+                ["EksCluster", "IstioMesh", "BookinfoApp", "ReviewsRouting"],
+            );
+        });
+
+        const expected: Record<string, { inputs: object; outputs: object }> = {
+            EksCluster: {
+                inputs: {
+                    kubernetesVersion: "string",
+                    instanceType: "string",
+                    scaling: "NodeScaling",
+                    sshPublicKey: "string?",
+                    existingVpc: "ExistingVpc?",
+                    adminPrincipalArns: "string[]?",
+                    awsProfile: "string?",
+                    tags: "map<string>?",
+                },
+                outputs: {
+                    clusterName: "string",
+                    kubeconfig: "string",
+                    vpcId: "string",
+                    clusterSecurityGroupId: "string",
+                    cluster: "eks:index:Cluster",
+                    nodeGroup: "eks:index:ManagedNodeGroup",
+                },
+            },
+            IstioMesh: {
+                inputs: {
+                    version: "string",
+                    serviceType: "GatewayServiceType?",
+                    loadBalancerType: "LoadBalancerType?",
+                },
+                outputs: {
+                    base: RELEASE,
+                    istiod: RELEASE,
+                    gateway: RELEASE,
+                    ready: `${RELEASE}[]`,
+                    gatewayPodLabels: "map<string>",
+                    gatewayHttpTargetPort: "number",
+                    ingressHost: "string",
+                    ingressPort: "number",
+                    portForwardCommand: "string?",
+                },
+            },
+            BookinfoApp: {
+                inputs: { mesh: "MeshEndpoints", namespace: "string?", manifest: "string?" },
+                outputs: { namespace: "string", productPageUrl: "string" },
+            },
+            ReviewsRouting: {
+                inputs: {
+                    namespace: "Input<string>",
+                    mode: "RoutingMode",
+                    canaryWeight: "number?",
+                    ratingsFault: "RatingsFaultSpec?",
+                    reviewsTimeout: "string?",
+                    mtls: "MtlsMode?",
+                    services: "map<string[]>?",
+                    istioReady: `Input<${RELEASE}[]>?`,
+                },
+                outputs: { mode: "RoutingMode", expectedShares: "ExpectedShares" },
+            },
+        };
+        for (const [component, { inputs, outputs }] of Object.entries(expected)) {
+            it(`${component}: its inputs, outputs and their types`, () => {
+                const r = schema.resources[`istio-eks:index:${component}`];
+                assert.equal(r.isComponent, true);
+                assert.deepEqual(properties(r.inputProperties, true), inputs);
+                assert.deepEqual(properties(r.properties, false), outputs);
+                assert.deepEqual(
+                    [...r.requiredInputs].sort(),
+                    Object.entries(inputs)
+                        .filter(([, t]) => !t.endsWith("?"))
+                        .map(([name]) => name)
+                        .sort(),
+                );
+            });
+        }
+
+        it("the object types of the inputs and outputs", () => {
+            const objects = Object.fromEntries(
+                Object.entries(schema.types)
+                    .filter(([, t]: [string, Json]) => t.properties !== undefined)
+                    .map(([token, t]: [string, Json]) => [
+                        token.replace("istio-eks:index:", ""),
+                        properties(t.properties, true),
+                    ]),
+            );
+            assert.deepEqual(objects, {
+                NodeScaling: { desired: "number", min: "number", max: "number" },
+                ExistingVpc: {
+                    vpcId: "string",
+                    publicSubnetIds: "string[]",
+                    privateSubnetIds: "string[]",
+                },
+                MeshEndpoints: {
+                    ready: `Input<${RELEASE}[]>`,
+                    gatewayPodLabels: "Input<map<string>>",
+                    gatewayHttpTargetPort: "Input<number>",
+                    ingressHost: "Input<string>",
+                    ingressPort: "Input<number>",
+                },
+                RatingsFaultSpec: {
+                    kind: "RatingsFaultKind",
+                    fixedDelay: "string?",
+                    httpStatus: "number?",
+                },
+                ExpectedShares: { anonymous: "Input<map<number>>", jason: "Input<map<number>>" },
+            });
+        });
+
+        it("the enums, with the values TypeScript callers write", () => {
+            const enums = Object.fromEntries(
+                Object.entries(schema.types)
+                    .filter(([, t]: [string, Json]) => t.enum !== undefined)
+                    .map(([token, t]: [string, Json]) => [
+                        token.replace("istio-eks:index:", ""),
+                        Object.fromEntries(t.enum.map((e: Json) => [e.name, e.value])),
+                    ]),
+            );
+            assert.deepEqual(enums, {
+                GatewayServiceType: { LoadBalancer: "LoadBalancer", NodePort: "NodePort" },
+                LoadBalancerType: { nlb: "nlb", clb: "clb" },
+                RoutingMode: {
+                    RoundRobin: "round-robin",
+                    AllV1: "all-v1",
+                    JasonV2: "jason-v2",
+                    V3Fifty: "v3-50",
+                    AllV3: "all-v3",
+                    JasonV2ElseV3: "jason-v2-else-v3",
+                    Canary: "canary",
+                },
+                RatingsFaultKind: { None: "none", Delay: "delay", Abort: "abort" },
+                MtlsMode: { Permissive: "permissive", Strict: "strict" },
+            });
+        });
+
+        it("describes the package, every component, property and enum value, from their JSDoc", () => {
+            const described: [string, Json][] = [["the package", schema]];
+            for (const [token, r] of Object.entries(schema.resources) as [string, Json][]) {
+                described.push([token, r]);
+                for (const [name, p] of Object.entries({ ...r.inputProperties })) {
+                    described.push([`${token} input ${name}`, p]);
+                }
+                for (const [name, p] of Object.entries({ ...r.properties })) {
+                    described.push([`${token} output ${name}`, p]);
+                }
+            }
+            // The object and enum types themselves go without: @pulumi/pulumi 3.248's generateSchema
+            // drops their descriptions. Their properties and values keep theirs.
+            for (const [token, t] of Object.entries(schema.types) as [string, Json][]) {
+                for (const [name, p] of Object.entries({ ...t.properties })) {
+                    described.push([`${token}.${name}`, p]);
+                }
+                for (const e of t.enum ?? []) {
+                    described.push([`${token}.${e.name}`, e]);
+                }
+            }
+            for (const [what, { description }] of described) {
+                assert.equal(typeof description, "string", `${what} has a description`);
+                // JSDoc's {@link} comes out as "[object Object]": the sources use backquotes instead.
+                assert.doesNotMatch(description, /object Object|@link|^\s*$/, what);
+            }
+            assert.match(
+                schema.resources["istio-eks:index:IstioMesh"].inputProperties.version.description,
+                /^Version of the charts base, istiod and gateway/,
+            );
+        });
+    });
+
+    describe("The component provider's construct, with inputs as another language sends them", () => {
+        /** Constructs `component` in a mock run, with the resource options `options()` gives. */
+        function construct(
+            component: string,
+            inputs: pulumi.Inputs,
+            options: () => pulumi.ComponentResourceOptions,
+        ) {
+            return runPulumi(() =>
+                plugin.construct(component.toLowerCase(), `istio-eks:index:${component}`, inputs, {
+                    ...options(),
+                }),
+            );
+        }
+        const k8sProvider = () => ({
+            providers: { kubernetes: new k8s.Provider("k8s", { kubeconfig: "{}" }) },
+        });
+
+        it("IstioMesh: plain inputs, the Kubernetes provider in the options; its outputs in the state", async () => {
+            const run = await construct(
+                "IstioMesh",
+                { version: "1.30.5", serviceType: "NodePort" },
+                k8sProvider,
+            );
+            const mesh = run.named("istiomesh");
+            assert.equal(mesh.type, "istio-eks:index:IstioMesh");
+            assert.deepEqual(
+                run.resources.filter((r) => r.parent === mesh.urn).map((r) => r.name),
+                [
+                    "istiomesh-system",
+                    "istiomesh-ingress",
+                    "istiomesh-base",
+                    "istiomesh-istiod",
+                    "istiomesh-gateway",
+                ],
+            );
+            for (const r of run.resources.filter((r) => r.parent === mesh.urn)) {
+                assert.equal(run.providerName(r), "k8s", r.name);
+            }
+            assert.equal(run.named("istiomesh-gateway").inputs.values.service.type, "NodePort");
+            const { urn, state } = await run.result;
+            assert.equal(await valueOf(urn), mesh.urn);
+            assert.deepEqual(Object.keys(state).sort(), [
+                "base",
+                "gateway",
+                "gatewayHttpTargetPort",
+                "gatewayPodLabels",
+                "ingressHost",
+                "ingressPort",
+                "istiod",
+                "portForwardCommand",
+                "ready",
+            ]);
+            assert.equal(await valueOf(state.ingressHost), "localhost");
+            assert.deepEqual(state.gatewayPodLabels, {
+                app: "istio-ingressgateway",
+                istio: "ingressgateway",
+            });
+            assert.deepEqual(state.ready, [state.base, state.istiod]);
+        });
+
+        it("BookinfoApp: the mesh as an object of outputs and release references", async () => {
+            const run = await runPulumi(async () => {
+                const { providers } = k8sProvider();
+                const provider = providers.kubernetes;
+                const crds = new k8s.helm.v3.Release("crds", { chart: "base" }, { provider });
+                const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
+                return plugin.construct(
+                    "app",
+                    "istio-eks:index:BookinfoApp",
+                    {
+                        namespace: "shop",
+                        mesh: {
+                            ready: pulumi.output([crds, istiod]),
+                            gatewayPodLabels: pulumi.output({ istio: "ingressgateway" }),
+                            gatewayHttpTargetPort: 80,
+                            ingressHost: pulumi.output("lb.example.com"),
+                            ingressPort: 80,
+                        },
+                    },
+                    { providers },
+                );
+            });
+            assert.deepEqual(run.dependencyNames(run.named("app-ns")), ["crds", "istiod"]);
+            assert.equal(run.providerName(run.named("app-ns")), "k8s");
+            assert.deepEqual(run.named("app-gateway").inputs.spec.selector, {
+                istio: "ingressgateway",
+            });
+            assert.equal(run.named("app-deployment-reviews-v2").inputs.metadata.namespace, "shop");
+            const { state } = await run.result;
+            assert.equal(
+                await valueOf(state.productPageUrl),
+                "http://lb.example.com:80/productpage",
+            );
+            assert.equal(await valueOf(state.namespace), "shop");
+        });
+
+        it("ReviewsRouting: enums as their values, the fault as an object, the namespace as an output", async () => {
+            const run = await construct(
+                "ReviewsRouting",
+                {
+                    namespace: pulumi.output("bookinfo"),
+                    mode: "jason-v2",
+                    ratingsFault: { kind: "abort", httpStatus: 503 },
+                    mtls: "strict",
+                },
+                k8sProvider,
+            );
+            assert.deepEqual(run.named("reviewsrouting-vs-ratings").inputs.spec.http[0].fault, {
+                abort: { httpStatus: 503, percentage: { value: 100 } },
+            });
+            assert.equal(
+                run.named("reviewsrouting-peer-authentication").inputs.spec.mtls.mode,
+                "STRICT",
+            );
+            const { state } = await run.result;
+            assert.equal(await valueOf(state.mode), "jason-v2");
+            assert.deepEqual(await valueOf(state.expectedShares), {
+                anonymous: { v1: 1, v2: 0, v3: 0, error: 0 },
+                jason: { v1: 0, v2: 0, v3: 0, error: 1 },
+            });
+        });
+
+        it("EksCluster: the AWS provider in the options reaches every AWS resource and @pulumi/eks", async () => {
+            const run = await construct(
+                "EksCluster",
+                {
+                    kubernetesVersion: "1.35",
+                    instanceType: "m5.large",
+                    scaling: { desired: 2, min: 2, max: 3 },
+                },
+                () => ({ providers: { aws: new aws.Provider("west", { region: "us-west-2" }) } }),
+            );
+            assert.deepEqual(run.providerNames(run.named("ekscluster-eks")), { aws: "west" });
+            assert.equal(run.providerName(run.named("ekscluster-vpc")), "west");
+            assert.deepEqual(run.named("ekscluster-nodes").inputs.scalingConfig, {
+                desiredSize: 2,
+                minSize: 2,
+                maxSize: 3,
+            });
+            const { state } = await run.result;
+            assert.deepEqual(Object.keys(state).sort(), [
+                "cluster",
+                "clusterName",
+                "clusterSecurityGroupId",
+                "kubeconfig",
+                "nodeGroup",
+                "vpcId",
+            ]);
+        });
+    });
+});
