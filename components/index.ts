@@ -19,7 +19,7 @@ export type {
 export { ReviewsRouting } from "./reviewsRouting";
 export type { ReviewsRoutingArgs } from "./reviewsRouting";
 export { MeshObservability } from "./meshObservability";
-export type { MeshObservabilityArgs } from "./meshObservability";
+export type { AddonDashboards, AddonReleases, MeshObservabilityArgs } from "./meshObservability";
 export { tracingMeshConfig } from "../lib/observability";
 export type { Addon, Dashboard } from "../lib/observability";
 export {

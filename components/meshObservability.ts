@@ -21,7 +21,7 @@ import {
     TRACING_SAMPLING_RANGE,
 } from "../lib/observability";
 
-/** Arguments of {@link MeshObservability}. */
+/** Arguments of `MeshObservability`. */
 export interface MeshObservabilityArgs {
     /** Istio's version, e.g. `"1.30.5"`: Grafana loads Istio's dashboards of that release. */
     istioVersion: string;
@@ -32,10 +32,38 @@ export interface MeshObservabilityArgs {
     tracingSampling?: number;
     /**
      * What must exist first: Istio's CRDs (the Telemetry is one of their kinds) and istiod with
-     * the tracing provider in its mesh config (see `tracingMeshConfig`). Pass `IstioMesh.ready`.
+     * the tracing provider in its mesh config (see `tracingMeshConfig`): the Helm releases of
+     * an IstioMesh's `ready`.
      */
-    istioReady?: pulumi.Resource[];
+    istioReady?: pulumi.Input<k8s.helm.v3.Release[]>;
 }
+
+/** The Helm release of each add-on. */
+export interface AddonReleases {
+    /** Prometheus, scraping the mesh's metrics. */
+    prometheus: k8s.helm.v3.Release;
+    /** Grafana, with Istio's dashboards. */
+    grafana: k8s.helm.v3.Release;
+    /** Jaeger, collecting the proxies' spans. */
+    jaeger: k8s.helm.v3.Release;
+    /** Kiali, wired to the other three. */
+    kiali: k8s.helm.v3.Release;
+}
+
+/** How to open each add-on's UI from a workstation. */
+export interface AddonDashboards {
+    /** Prometheus's UI. */
+    prometheus: Dashboard;
+    /** Grafana's UI. */
+    grafana: Dashboard;
+    /** Jaeger's UI. */
+    jaeger: Dashboard;
+    /** Kiali's UI. */
+    kiali: Dashboard;
+}
+
+/** The Telemetry of each MeshObservability, for TypeScript callers. */
+const telemetryOf = new WeakMap<MeshObservability, k8s.apiextensions.CustomResource>();
 
 /** Default percent of requests traced. */
 export const DEFAULT_TRACING_SAMPLING = 100;
@@ -155,11 +183,9 @@ export function addonValues(istioVersion: string): Record<Addon, Record<string, 
  */
 export class MeshObservability extends pulumi.ComponentResource {
     /** The Helm release of each add-on. */
-    public readonly releases: Record<Addon, k8s.helm.v3.Release>;
-    /** The mesh-wide Telemetry that traces `tracingSampling` percent of requests. */
-    public readonly telemetry: k8s.apiextensions.CustomResource;
+    public readonly releases: AddonReleases;
     /** For each UI, the `kubectl port-forward` command and the local URL it serves. */
-    public readonly dashboards: Record<Addon, Dashboard>;
+    public readonly dashboards: AddonDashboards;
 
     constructor(name: string, args: MeshObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered, this component included.
@@ -173,7 +199,10 @@ export class MeshObservability extends pulumi.ComponentResource {
         super("istio-eks:index:MeshObservability", name, {}, opts);
         const k8sOpts = { parent: this };
         const values = addonValues(args.istioVersion);
-        const release = (addon: Addon, dependsOn: pulumi.Resource[]) => {
+        // What must exist first, and then `others` too.
+        const after = (...others: pulumi.Resource[]) =>
+            pulumi.output(args.istioReady ?? []).apply((ready) => [...ready, ...others]);
+        const release = (addon: Addon, dependsOn: pulumi.Input<pulumi.Resource[]>) => {
             const { repo, chart, version } = ADDON_CHARTS[addon];
             return new k8s.helm.v3.Release(
                 `${name}-${addon}`,
@@ -189,14 +218,16 @@ export class MeshObservability extends pulumi.ComponentResource {
             );
         };
 
-        const ready = args.istioReady ?? [];
-        const prometheus = release("prometheus", ready);
-        const grafana = release("grafana", [...ready, prometheus]);
-        const jaeger = release("jaeger", ready);
-        const kiali = release("kiali", [...ready, prometheus, grafana, jaeger]);
-        this.releases = { prometheus, grafana, jaeger, kiali };
+        const prometheus = release("prometheus", after());
+        const grafana = release("grafana", after(prometheus));
+        const jaeger = release("jaeger", after());
+        const kiali = release("kiali", after(prometheus, grafana, jaeger));
+        this.releases = { prometheus, grafana, jaeger, kiali } satisfies Record<
+            Addon,
+            k8s.helm.v3.Release
+        >;
 
-        this.telemetry = new k8s.apiextensions.CustomResource(
+        const telemetry = new k8s.apiextensions.CustomResource(
             `${name}-telemetry`,
             {
                 apiVersion: "telemetry.istio.io/v1",
@@ -205,10 +236,23 @@ export class MeshObservability extends pulumi.ComponentResource {
                 spec: telemetrySpec(sampling),
             },
             // The collector first, so the proxies' first spans have somewhere to go.
-            { ...k8sOpts, dependsOn: [...ready, jaeger] },
+            { ...k8sOpts, dependsOn: after(jaeger) },
         );
+        telemetryOf.set(this, telemetry);
 
         this.dashboards = dashboards();
         this.registerOutputs({ dashboards: this.dashboards });
+    }
+
+    /**
+     * The mesh-wide Telemetry that traces `tracingSampling` percent of requests (TypeScript only:
+     * a package schema cannot name a CustomResource).
+     */
+    public get telemetry(): k8s.apiextensions.CustomResource {
+        const telemetry = telemetryOf.get(this);
+        if (telemetry === undefined) {
+            throw new Error("MeshObservability: telemetry read before construction ended");
+        }
+        return telemetry;
     }
 }

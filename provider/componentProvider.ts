@@ -6,14 +6,20 @@ import * as path from "path";
 
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 
-import { BookinfoApp, EksCluster, IstioMesh, ReviewsRouting } from "../components";
+import {
+    BookinfoApp,
+    EksCluster,
+    IstioMesh,
+    MeshObservability,
+    ReviewsRouting,
+} from "../components";
 import { packageRoot } from "../lib/manifests";
 
 /** The package's name: the first part of every type token, e.g. `istio-eks:index:IstioMesh`. */
 export const PACKAGE_NAME = "istio-eks";
 
 /** The components the package offers, each under the type token `istio-eks:index:<class name>`. */
-export const COMPONENTS = [EksCluster, IstioMesh, BookinfoApp, ReviewsRouting];
+export const COMPONENTS = [EksCluster, IstioMesh, BookinfoApp, ReviewsRouting, MeshObservability];
 
 /**
  * A provider of the components. Its schema is inferred from the TypeScript program that starts

@@ -24,7 +24,7 @@ function build(args: Partial<MeshObservabilityArgs> = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         // Stands in for IstioMesh.ready.
-        const istiod = new k8s.core.v1.ConfigMap("istiod", {}, { provider });
+        const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
         return new MeshObservability(
             "obs",
             { istioVersion: "1.30.5", istioReady: [istiod], ...args },

@@ -69,10 +69,11 @@ describe("The component provider (provider/)", () => {
                 "istio-eks:index:IstioMesh",
                 "istio-eks:index:BookinfoApp",
                 "istio-eks:index:ReviewsRouting",
+                "istio-eks:index:MeshObservability",
             ]);
             assert.deepEqual(
                 COMPONENTS.map((c) => c.name),
-                ["EksCluster", "IstioMesh", "BookinfoApp", "ReviewsRouting"],
+                ["EksCluster", "IstioMesh", "BookinfoApp", "ReviewsRouting", "MeshObservability"],
             );
         });
 
@@ -102,6 +103,7 @@ describe("The component provider (provider/)", () => {
                     version: "string",
                     serviceType: "GatewayServiceType?",
                     loadBalancerType: "LoadBalancerType?",
+                    meshConfig: "map<pulumi.json#/Any>?",
                 },
                 outputs: {
                     base: RELEASE,
@@ -131,6 +133,14 @@ describe("The component provider (provider/)", () => {
                     istioReady: `Input<${RELEASE}[]>?`,
                 },
                 outputs: { mode: "RoutingMode", expectedShares: "ExpectedShares" },
+            },
+            MeshObservability: {
+                inputs: {
+                    istioVersion: "string",
+                    tracingSampling: "number?",
+                    istioReady: `Input<${RELEASE}[]>?`,
+                },
+                outputs: { releases: "AddonReleases", dashboards: "AddonDashboards" },
             },
         };
         for (const [component, { inputs, outputs }] of Object.entries(expected)) {
@@ -178,6 +188,19 @@ describe("The component provider (provider/)", () => {
                     httpStatus: "number?",
                 },
                 ExpectedShares: { anonymous: "Input<map<number>>", jason: "Input<map<number>>" },
+                AddonReleases: {
+                    prometheus: `Input<${RELEASE}>`,
+                    grafana: `Input<${RELEASE}>`,
+                    jaeger: `Input<${RELEASE}>`,
+                    kiali: `Input<${RELEASE}>`,
+                },
+                AddonDashboards: {
+                    prometheus: "Input<Dashboard>",
+                    grafana: "Input<Dashboard>",
+                    jaeger: "Input<Dashboard>",
+                    kiali: "Input<Dashboard>",
+                },
+                Dashboard: { portForwardCommand: "Input<string>", url: "Input<string>" },
             });
         });
 
@@ -388,6 +411,28 @@ describe("The component provider (provider/)", () => {
                 "nodeGroup",
                 "vpcId",
             ]);
+        });
+
+        it("MeshObservability: the releases and dashboards in the state", async () => {
+            const run = await construct(
+                "MeshObservability",
+                { istioVersion: "1.30.5", tracingSampling: 10 },
+                k8sProvider,
+            );
+            const telemetry = run.named("meshobservability-telemetry");
+            assert.equal(telemetry.inputs.spec.tracing[0].randomSamplingPercentage, 10);
+            const { state } = await run.result;
+            assert.deepEqual(Object.keys(state.releases), [
+                "prometheus",
+                "grafana",
+                "jaeger",
+                "kiali",
+            ]);
+            assert.equal(
+                await valueOf(state.releases.kiali.urn),
+                run.named("meshobservability-kiali").urn,
+            );
+            assert.match(state.dashboards.kiali.url, /^http:\/\/localhost:20001\/kiali/);
         });
     });
 });
