@@ -199,7 +199,20 @@ export class BookinfoApp extends pulumi.ComponentResource {
         for (const obj of model.objects) {
             const resourceName = `${name}-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
             // The annotations name the proxy the pods should run: when it changes, they roll.
-            const annotated = withPodAnnotations(obj, dataplane.podAnnotations);
+            // Another language's SDK may send them as an output: then the spec waits for them.
+            const annotations = dataplane.podAnnotations;
+            const annotated = pulumi.Output.isInstance(annotations)
+                ? {
+                      ...obj,
+                      ...(obj.spec === undefined
+                          ? {}
+                          : {
+                                spec: pulumi
+                                    .output(annotations as Record<string, string>)
+                                    .apply((a) => withPodAnnotations(obj, a).spec),
+                            }),
+                  }
+                : withPodAnnotations(obj, annotations);
             const inputs = { ...annotated, metadata: { ...obj.metadata, namespace } };
             objects[`${kindOf(obj)}/${obj.metadata.name}`] = createObject(
                 kindOf(obj) as SupportedKind,

@@ -101,6 +101,9 @@ describe("The component provider (provider/)", () => {
             IstioMesh: {
                 inputs: {
                     version: "string",
+                    revision: "string?",
+                    canaryVersion: "string?",
+                    dataplaneRevision: "RevisionTag?",
                     serviceType: "GatewayServiceType?",
                     loadBalancerType: "LoadBalancerType?",
                     meshConfig: "map<pulumi.json#/Any>?",
@@ -108,8 +111,10 @@ describe("The component provider (provider/)", () => {
                 outputs: {
                     base: RELEASE,
                     istiod: RELEASE,
+                    canaryIstiod: `${RELEASE}?`,
                     gateway: RELEASE,
                     ready: `${RELEASE}[]`,
+                    dataplane: "DataplaneInjection",
                     gatewayPodLabels: "map<string>",
                     gatewayHttpTargetPort: "number",
                     ingressHost: "string",
@@ -175,8 +180,20 @@ describe("The component provider (provider/)", () => {
                     publicSubnetIds: "string[]",
                     privateSubnetIds: "string[]",
                 },
+                RevisionTagObjects: {
+                    webhook:
+                        "Input<kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration>",
+                    service: "Input<kubernetes:core/v1:Service>",
+                },
+                DataplaneInjection: {
+                    namespaceLabels: "Input<map<string>>",
+                    podAnnotations: "Input<map<string>>",
+                    ready: `Input<${RELEASE}[]>`,
+                    tag: "Input<RevisionTagObjects>?",
+                },
                 MeshEndpoints: {
                     ready: `Input<${RELEASE}[]>`,
+                    dataplane: "DataplaneInjection?",
                     gatewayPodLabels: "Input<map<string>>",
                     gatewayHttpTargetPort: "Input<number>",
                     ingressHost: "Input<string>",
@@ -216,6 +233,7 @@ describe("The component provider (provider/)", () => {
             assert.deepEqual(enums, {
                 GatewayServiceType: { LoadBalancer: "LoadBalancer", NodePort: "NodePort" },
                 LoadBalancerType: { nlb: "nlb", clb: "clb" },
+                RevisionTag: { stable: "stable", canary: "canary" },
                 RoutingMode: {
                     RoundRobin: "round-robin",
                     AllV1: "all-v1",
@@ -306,6 +324,8 @@ describe("The component provider (provider/)", () => {
             assert.equal(await valueOf(urn), mesh.urn);
             assert.deepEqual(Object.keys(state).sort(), [
                 "base",
+                "canaryIstiod",
+                "dataplane",
                 "gateway",
                 "gatewayHttpTargetPort",
                 "gatewayPodLabels",
@@ -323,12 +343,18 @@ describe("The component provider (provider/)", () => {
             assert.deepEqual(state.ready, [state.base, state.istiod]);
         });
 
-        it("BookinfoApp: the mesh as an object of outputs and release references", async () => {
+        it("BookinfoApp: the mesh and its data plane as objects of outputs and resource references", async () => {
             const run = await runPulumi(async () => {
                 const { providers } = k8sProvider();
                 const provider = providers.kubernetes;
                 const crds = new k8s.helm.v3.Release("crds", { chart: "base" }, { provider });
                 const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
+                const webhook = new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+                    "tag",
+                    {},
+                    { provider },
+                );
+                const service = new k8s.core.v1.Service("tag-service", {}, { provider });
                 return plugin.construct(
                     "app",
                     "istio-eks:index:BookinfoApp",
@@ -340,17 +366,31 @@ describe("The component provider (provider/)", () => {
                             gatewayHttpTargetPort: 80,
                             ingressHost: pulumi.output("lb.example.com"),
                             ingressPort: 80,
+                            dataplane: {
+                                namespaceLabels: pulumi.output({ "istio.io/rev": "canary" }),
+                                podAnnotations: pulumi.output({
+                                    "istio-eks/proxy-version": "1.31.1",
+                                }),
+                                ready: pulumi.output([crds, istiod]),
+                                tag: { webhook, service },
+                            },
                         },
                     },
                     { providers },
                 );
             });
-            assert.deepEqual(run.dependencyNames(run.named("app-ns")), ["crds", "istiod"]);
-            assert.equal(run.providerName(run.named("app-ns")), "k8s");
+            const ns = run.named("app-ns");
+            assert.deepEqual(run.dependencyNames(ns), ["crds", "istiod", "tag", "tag-service"]);
+            assert.deepEqual(ns.inputs.metadata.labels, { "istio.io/rev": "canary" });
+            assert.equal(run.providerName(ns), "k8s");
+            const reviews = run.named("app-deployment-reviews-v2");
+            assert.deepEqual(reviews.inputs.spec.template.metadata.annotations, {
+                "istio-eks/proxy-version": "1.31.1",
+            });
             assert.deepEqual(run.named("app-gateway").inputs.spec.selector, {
                 istio: "ingressgateway",
             });
-            assert.equal(run.named("app-deployment-reviews-v2").inputs.metadata.namespace, "shop");
+            assert.equal(reviews.inputs.metadata.namespace, "shop");
             const { state } = await run.result;
             assert.equal(
                 await valueOf(state.productPageUrl),
