@@ -10,6 +10,10 @@
  * - revision-based canary: a second istiod runs as revision `revisionOf(canaryVersion)`; the
  *   tags `stable` and `canary` point at the two revisions, the app namespace carries
  *   `istio.io/rev=<tag>`, and switching the tag rolls the workloads onto the other control plane.
+ *
+ * Sidecar mode only, for now. Once the ambient charts are installed here, an in-place upgrade
+ * goes base -> istiod -> cni -> ztunnel -> gateway as Istio's ambient upgrade guide orders it,
+ * and ztunnel, one per node, has no canary: it upgrades in place even while istiod canaries.
  */
 
 /** Istio's Helm repositories. */
