@@ -8,6 +8,7 @@ import {
     clusterUrl,
     Dashboard,
     dashboards,
+    DEFAULT_TRACING_SAMPLING,
     GRAFANA_DASHBOARD_PROVIDER,
     ISTIO_DASHBOARDS,
     istioDashboardUrl,
@@ -64,9 +65,6 @@ export interface AddonDashboards {
 
 /** The Telemetry of each MeshObservability, for TypeScript callers. */
 const telemetryOf = new WeakMap<MeshObservability, k8s.apiextensions.CustomResource>();
-
-/** Default percent of requests traced. */
-export const DEFAULT_TRACING_SAMPLING = 100;
 
 /**
  * The chart values of each add-on: fixed names where another add-on, istiod or a port-forward

@@ -22,7 +22,7 @@ import {
     RoutingMode,
     TrafficOptions,
 } from "./routing";
-import { TRACING_SAMPLING_RANGE } from "./observability";
+import { DEFAULT_TRACING_SAMPLING, TRACING_SAMPLING_RANGE } from "./observability";
 import { isIstioVersion, REVISION_TAGS, RevisionTag, versionProblems } from "./upgrade";
 
 /** Where the mesh runs: a new EKS cluster, or the cluster of the Kubernetes provider's settings. */
@@ -109,7 +109,7 @@ export const CONFIG_KEYS = {
     },
     tracingSampling: {
         type: "integer",
-        default: 100,
+        default: DEFAULT_TRACING_SAMPLING,
         description:
             "Percent of requests traced, 0 to 100 (100 suits a demo: every page you load has a trace; lower it for real traffic).",
     },

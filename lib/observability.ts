@@ -155,6 +155,9 @@ export function telemetrySpec(samplingPercent: number) {
 /** Tracing sampling is a percent; Istio takes 0 to 100 with two decimals. */
 export const TRACING_SAMPLING_RANGE = { min: 0, max: 100 } as const;
 
+/** Percent of requests traced by default: all of them, so every page of a demo has its trace. */
+export const DEFAULT_TRACING_SAMPLING = 100;
+
 /**
  * Istio's Grafana dashboards, by the file name Grafana stores each under, from the files Istio
  * keeps (and generates its own Grafana add-on from) in its repository.
