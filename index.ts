@@ -13,7 +13,7 @@ import { BookinfoApp } from "./components/bookinfoApp";
 import { IstioMesh } from "./components/istioMesh";
 import { MeshObservability } from "./components/meshObservability";
 import { ReviewsRouting } from "./components/reviewsRouting";
-import { kubernetesProviderConfig, readConfig, StackConfig } from "./lib/config";
+import { readConfig, StackConfig } from "./lib/config";
 import { tracingMeshConfig } from "./lib/observability";
 
 // Validated before any resource exists: a bad setting stops here and nothing changes.
@@ -44,8 +44,8 @@ function eksCluster(settings: StackConfig): EksClusterType {
 const cluster = config.cluster === "eks" ? eksCluster(config) : undefined;
 const provider =
     cluster?.provider ??
-    // The cluster the Kubernetes provider's own settings name, or KUBECONFIG's current context.
-    new k8s.Provider("existing-cluster", kubernetesProviderConfig());
+    // The cluster that kubernetes:context / kubernetes:kubeconfig name (the settings insist).
+    new k8s.Provider("existing-cluster", config.existingCluster ?? {});
 
 const mesh = new IstioMesh(
     "istio",

@@ -117,7 +117,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "eks",
         description:
-            "Where the mesh runs: eks (a new EKS cluster) | existing (the cluster of kubernetes:kubeconfig / kubernetes:context, or KUBECONFIG).",
+            "Where the mesh runs: eks (a new EKS cluster) | existing (the cluster that kubernetes:context or kubernetes:kubeconfig names).",
     },
     gatewayServiceType: {
         type: "string",
@@ -233,6 +233,11 @@ export interface StackConfig {
     adminPrincipalArns: string[];
     /** `aws:profile`: the kubeconfig of an EKS cluster authenticates with it too. */
     awsProfile?: string;
+    /**
+     * With `cluster: existing`, the cluster, named by `kubernetes:context` and/or
+     * `kubernetes:kubeconfig` (one at least), never by whichever context is current.
+     */
+    existingCluster?: { kubeconfig?: string; context?: string };
     istioVersion: string;
     /** A canary control plane's version. */
     istioCanaryVersion?: string;
@@ -255,7 +260,11 @@ export class ConfigError extends Error {
 export type RawConfig = Readonly<Partial<Record<string, string>>>;
 
 /** The settings of the providers' namespaces the program reads besides its own. */
-export const PROVIDER_KEYS = ["aws:profile"] as const;
+export const PROVIDER_KEYS = [
+    "aws:profile",
+    "kubernetes:context",
+    "kubernetes:kubeconfig",
+] as const;
 export type ProviderSettings = Readonly<Partial<Record<(typeof PROVIDER_KEYS)[number], string>>>;
 
 class Reader {
@@ -401,7 +410,7 @@ const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /**
  * Parses and validates raw stack settings.
  *
- * `providers` are the providers' own settings the program reads (`aws:profile`).
+ * `providers` are the providers' own settings the program reads ({@link PROVIDER_KEYS}).
  *
  * @throws ConfigError listing every problem found (not only the first), before anything is created.
  */
@@ -447,7 +456,22 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
 
     const cluster = r.oneOf("cluster", CLUSTER_KINDS);
     const gatewayServiceType = r.oneOf("gatewayServiceType", GATEWAY_SERVICE_TYPES);
+    let existingCluster: StackConfig["existingCluster"];
     if (cluster === "existing") {
+        const kubeconfig = blankAsUnset(providers["kubernetes:kubeconfig"]);
+        const context = blankAsUnset(providers["kubernetes:context"]);
+        if (kubeconfig === undefined && context === undefined) {
+            r.problems.push(
+                'cluster = "existing" names no cluster: set kubernetes:context (a context of your ' +
+                    "kubeconfig, e.g. kind-istio-lab) or kubernetes:kubeconfig (a kubeconfig file or its " +
+                    "contents). Without either, each deploy or destroy would act on whichever cluster " +
+                    "the current context of KUBECONFIG is at the time",
+            );
+        }
+        existingCluster = {
+            ...(kubeconfig === undefined ? {} : { kubeconfig }),
+            ...(context === undefined ? {} : { context }),
+        };
         // Settings that only shape the EKS cluster would be silently ignored: say so instead.
         // (Keys with defaults cannot be told apart from their defaults, so only these are checked.)
         for (const key of EKS_ONLY_KEYS) {
@@ -608,6 +632,7 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         existingVpc,
         adminPrincipalArns,
         awsProfile: blankAsUnset(providers["aws:profile"]),
+        existingCluster,
         istioVersion,
         ...(istioCanaryVersion === undefined ? {} : { istioCanaryVersion }),
         ...(istioRevision === undefined ? {} : { istioRevision }),
@@ -634,20 +659,6 @@ export function rawStackConfig(): RawConfig {
         }
     }
     return raw;
-}
-
-/**
- * The Kubernetes provider's own settings (`kubernetes:kubeconfig`, `kubernetes:context`), which
- * an explicit provider does not read by itself; unset ones fall back to KUBECONFIG.
- */
-export function kubernetesProviderConfig(): { kubeconfig?: string; context?: string } {
-    const k8s = new pulumi.Config("kubernetes");
-    const kubeconfig = k8s.get("kubeconfig");
-    const context = k8s.get("context");
-    return {
-        ...(kubeconfig === undefined ? {} : { kubeconfig }),
-        ...(context === undefined ? {} : { context }),
-    };
 }
 
 /** The current stack's values of {@link PROVIDER_KEYS}. */

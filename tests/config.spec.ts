@@ -49,6 +49,7 @@ const DEFAULTS: StackConfig = {
     existingVpc: undefined,
     adminPrincipalArns: [],
     awsProfile: undefined,
+    existingCluster: undefined,
     istioVersion: "1.30.5",
     dataplaneRevision: "stable",
     appNamespace: "bookinfo",
@@ -60,6 +61,8 @@ const SUBNET_A = "subnet-0123456789abcdef0";
 const SUBNET_B = "subnet-0123456789abcdef1";
 const TWO_SUBNETS = `${SUBNET_A},${SUBNET_B}`;
 const ADMIN_ROLE = "arn:aws:iam::123456789012:role/Admin";
+/** The cluster of the README's kind walkthrough, as Pulumi.local.yaml names it. */
+const KIND = { "kubernetes:context": "kind-istio-lab" };
 
 /** A 4-byte big-endian length, then the bytes: the SSH wire format's "string". */
 function sshString(data: Buffer): Buffer {
@@ -204,11 +207,36 @@ describe("parseConfig", () => {
         });
     });
 
-    it("parses an existing cluster behind a NodePort gateway", () => {
+    it("parses an existing cluster behind a NodePort gateway, named by its context or kubeconfig", () => {
         assert.deepStrictEqual(
-            parseConfig({ cluster: "existing", gatewayServiceType: "NodePort" }),
-            { ...DEFAULTS, cluster: "existing", gatewayServiceType: "NodePort" },
+            parseConfig({ cluster: "existing", gatewayServiceType: "NodePort" }, KIND),
+            {
+                ...DEFAULTS,
+                cluster: "existing",
+                gatewayServiceType: "NodePort",
+                existingCluster: { context: "kind-istio-lab" },
+            },
         );
+        assert.deepStrictEqual(
+            parseConfig(
+                { cluster: "existing" },
+                { "kubernetes:kubeconfig": " /home/me/.kube/lab ", "kubernetes:context": "" },
+            ).existingCluster,
+            { kubeconfig: "/home/me/.kube/lab" },
+        );
+        // On EKS the program makes its own kubeconfig: these settings are not its cluster.
+        assert.equal(parseConfig({}, KIND).existingCluster, undefined);
+    });
+
+    it("refuses an existing cluster named neither by context nor by kubeconfig", () => {
+        for (const providers of [{}, { "kubernetes:context": " ", "aws:profile": "lab" }]) {
+            assertConfigError(
+                () => parseConfig({ cluster: "existing" }, providers),
+                [
+                    'cluster = "existing" names no cluster: set kubernetes:context (a context of your kubeconfig, e.g. kind-istio-lab) or kubernetes:kubeconfig (a kubeconfig file or its contents). Without either, each deploy or destroy would act on whichever cluster the current context of KUBECONFIG is at the time',
+                ],
+            );
+        }
     });
 
     it("refuses EKS-only settings on an existing cluster, rather than ignore them", () => {
@@ -223,7 +251,7 @@ describe("parseConfig", () => {
             const shown = key === "sshPublicKey" ? `${value.slice(0, 24)}...` : value;
             const problem = `${key} = ${JSON.stringify(shown)}: applies to cluster eks only; unset it (cluster is existing)`;
             assert.throws(
-                () => parseConfig({ cluster: "existing", [key]: value }),
+                () => parseConfig({ cluster: "existing", [key]: value }, KIND),
                 (err: unknown) => err instanceof ConfigError && err.problems[0] === problem,
                 key,
             );
@@ -299,7 +327,7 @@ describe("parseConfig", () => {
     it("checks Istio versions against the support matrix, and against kubernetesVersion on EKS only", () => {
         const problems = (raw: Record<string, string>) => {
             try {
-                parseConfig(raw);
+                parseConfig(raw, KIND);
                 return [];
             } catch (err) {
                 return (err as ConfigError).problems;
@@ -521,6 +549,26 @@ describe("isValidSshPublicKey", () => {
     }
 });
 
+describe("Pulumi.local.yaml", () => {
+    it("pins the kind cluster that the README creates, and passes the settings' checks", () => {
+        const root = path.join(__dirname, "..");
+        const settings = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.local.yaml"), "utf8"))
+            .config as Record<string, string>;
+        const own = Object.fromEntries(
+            Object.entries(settings)
+                .filter(([k]) => k.startsWith("istio-eks:"))
+                .map(([k, v]) => [k.slice("istio-eks:".length), v]),
+        );
+        const kindName = /kind create cluster --name (\S+)/.exec(
+            fs.readFileSync(path.join(root, "README.md"), "utf8"),
+        )?.[1];
+        assert.equal(kindName, "istio-lab");
+        assert.deepStrictEqual(parseConfig(own, settings).existingCluster, {
+            context: `kind-${kindName}`,
+        });
+    });
+});
+
 describe("Pulumi.yaml", () => {
     const project = YAML.parse(
         fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"),
@@ -563,6 +611,23 @@ describe("readConfig", () => {
         pulumi.runtime.setAllConfig({ "aws:profile": "lab-admin", "aws:region": "us-west-2" });
         assert.deepStrictEqual(providerSettings(), { "aws:profile": "lab-admin" });
         assert.deepStrictEqual(readConfig(), { ...DEFAULTS, awsProfile: "lab-admin" });
+    });
+
+    it("reads the Kubernetes provider's context and kubeconfig for an existing cluster", () => {
+        pulumi.runtime.setAllConfig({
+            "istio-eks:cluster": "existing",
+            "kubernetes:context": "kind-istio-lab",
+            "kubernetes:kubeconfig": "/home/me/.kube/lab",
+            "kubernetes:namespace": "ignored",
+        });
+        assert.deepStrictEqual(providerSettings(), {
+            "kubernetes:context": "kind-istio-lab",
+            "kubernetes:kubeconfig": "/home/me/.kube/lab",
+        });
+        assert.deepStrictEqual(readConfig().existingCluster, {
+            context: "kind-istio-lab",
+            kubeconfig: "/home/me/.kube/lab",
+        });
     });
 
     it("rejects an unknown key of this project", () => {

@@ -9,6 +9,9 @@ import { loadProgram, MOCK, Registered, Run, runPulumi, valueOf } from "./harnes
 
 type Outputs = ReturnType<typeof loadProgram>;
 
+/** A stack on a cluster you already have, named as Pulumi.local.yaml names kind's. */
+const EXISTING = { cluster: "existing", "kubernetes:context": "kind-istio-lab" };
+
 function deploy(config: Record<string, string> = {}): Promise<Run<Outputs>> {
     return runPulumi(loadProgram, { "aws:region": "us-west-2", ...config });
 }
@@ -196,7 +199,7 @@ describe("the program", () => {
     describe("on an existing cluster", () => {
         for (const mode of ROUTING_MODE_NAMES) {
             it(`routing ${mode}: no AWS resource, everything through the configured provider`, async () => {
-                const run = await deployed({ cluster: "existing", routing: mode });
+                const run = await deployed({ ...EXISTING, routing: mode });
                 assert.deepEqual(
                     run.resources.filter((r) =>
                         /^(aws|eks|pulumi:providers:(aws|eks))/.test(r.type),
@@ -225,9 +228,9 @@ describe("the program", () => {
             });
         }
 
-        it("uses the Kubernetes provider's own settings, or KUBECONFIG when there are none", async () => {
-            const plain = await deployed({ cluster: "existing", routing: "round-robin" });
-            assert.deepEqual(plain.named("existing-cluster").inputs, {});
+        it("acts on the cluster that kubernetes:context or kubernetes:kubeconfig names", async () => {
+            const plain = await deployed({ ...EXISTING, routing: "round-robin" });
+            assert.deepEqual(plain.named("existing-cluster").inputs, { context: "kind-istio-lab" });
             const run = await deploy({
                 cluster: "existing",
                 "kubernetes:context": "kind-istio",
@@ -237,10 +240,28 @@ describe("the program", () => {
                 context: "kind-istio",
                 kubeconfig: "/home/me/.kube/lab",
             });
+            const byFile = await deploy({
+                cluster: "existing",
+                "kubernetes:kubeconfig": "/home/me/.kube/lab",
+            });
+            assert.deepEqual(byFile.named("existing-cluster").inputs, {
+                kubeconfig: "/home/me/.kube/lab",
+            });
+        });
+
+        it("refuses to run on whichever cluster is current: without either setting, before any resource", async () => {
+            await assert.rejects(
+                deploy({ cluster: "existing" }),
+                (err: Error) =>
+                    err.name === "ConfigError" &&
+                    err.message.includes(
+                        'cluster = "existing" names no cluster: set kubernetes:context',
+                    ),
+            );
         });
 
         it("exports the product page and routing, but no cluster name or kubeconfig", async () => {
-            const run = await deployed({ cluster: "existing", routing: "round-robin" });
+            const run = await deployed({ ...EXISTING, routing: "round-robin" });
             const out = run.result;
             assert.equal(out.clusterName, undefined);
             assert.equal(out.kubeconfig, undefined);
@@ -252,7 +273,7 @@ describe("the program", () => {
         });
 
         it("with a NodePort gateway: the product page through kubectl port-forward", async () => {
-            const run = await deploy({ cluster: "existing", gatewayServiceType: "NodePort" });
+            const run = await deploy({ ...EXISTING, gatewayServiceType: "NodePort" });
             assert.equal(run.named("istio-gateway").inputs.values.service.type, "NodePort");
             assert.equal(run.has("istio-gateway-service"), false);
             const out = run.result;
@@ -274,7 +295,7 @@ describe("the program", () => {
                 delete require.cache[key];
             }
             try {
-                await deploy({ cluster: "existing" });
+                await deploy(EXISTING);
                 assert.deepEqual(Object.keys(require.cache).filter(aws), []);
             } finally {
                 Object.assign(require.cache, Object.fromEntries(saved));

@@ -197,6 +197,7 @@ describe("upgrading Istio, one pulumi up at a time", () => {
     it("on a cluster you already have: the same control planes, tags, labels and roll-outs", async () => {
         const existing = await runPulumi(loadProgram, {
             cluster: "existing",
+            "kubernetes:context": "kind-istio-lab",
             ...TRAFFIC,
             ...STEPS.appOnCanary,
         });
