@@ -4,6 +4,8 @@
  * constructs from inputs as another language's SDK sends them.
  */
 import * as assert from "assert/strict";
+import * as fs from "fs";
+import * as path from "path";
 
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -246,6 +248,41 @@ describe("The component provider (provider/)", () => {
                 RatingsFaultKind: { None: "none", Delay: "delay", Abort: "abort" },
                 MtlsMode: { Permissive: "permissive", Strict: "strict" },
             });
+        });
+
+        it("takes the README's Python example: its components, arguments and values", () => {
+            const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+            const section = readme.slice(
+                readme.indexOf("<!-- python-example:"),
+                readme.indexOf("<!-- /python-example -->"),
+            );
+            const code = /```python\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+            assert.equal(code.trim().split("\n").length, 5, "five lines");
+            const camel = (snake: string) =>
+                snake.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+            const calls = [...code.matchAll(/istio_eks\.(\w+)\("[\w-]+", (.*), opts=opts\)$/gm)];
+            assert.deepEqual(
+                calls.map(([, component]) => component),
+                ["IstioMesh", "BookinfoApp", "ReviewsRouting"],
+            );
+            for (const [, component, args] of calls) {
+                const inputs = schema.resources[`istio-eks:index:${component}`].inputProperties;
+                for (const [, name, value] of args.matchAll(/(?:^|, )(\w+)=(\{[^}]*\}|[^,]+)/g)) {
+                    const input = inputs[camel(name)];
+                    assert.ok(input, `${component} takes ${name}`);
+                    if (value.startsWith("{")) {
+                        const type = schema.types[input.$ref.replace("#/types/", "")];
+                        for (const [, key] of value.matchAll(/"(\w+)":/g)) {
+                            assert.ok(type.properties[camel(key)], `${name} has ${key}`);
+                        }
+                    } else if (value.startsWith('"') && input.$ref !== undefined) {
+                        const values = schema.types[input.$ref.replace("#/types/", "")].enum.map(
+                            (e: Json) => e.value,
+                        );
+                        assert.ok(values.includes(JSON.parse(value)), `${name}=${value}`);
+                    }
+                }
+            }
         });
 
         it("describes the package, every component, property and enum value, from their JSDoc", () => {

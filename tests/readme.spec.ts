@@ -88,7 +88,12 @@ describe("README", () => {
         const direct = README.indexOf("To run `pulumi` directly");
         const afterDirect = README.indexOf("```", README.indexOf("```", direct) + 3);
         assert.ok(direct > 0 && afterDirect > direct, "the README says how to run pulumi directly");
-        const rest = README.slice(0, direct) + README.slice(afterDirect);
+        // Use it from your own program: commands there run in the reader's own project.
+        const own = README.indexOf("## Use it from your own program");
+        const ownEnd = README.indexOf("\n## ", own + 1);
+        assert.ok(own > afterDirect && ownEnd > own, "the README says how to use the package");
+        const rest =
+            README.slice(0, direct) + README.slice(afterDirect, own) + README.slice(ownEnd);
         const blocks = [...rest.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
         for (const line of blocks.join("").split("\n")) {
             assert.doesNotMatch(line, /(^|[;&|]\s*)pulumi\s/, `bare pulumi in: ${line}`);
