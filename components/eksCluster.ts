@@ -122,8 +122,8 @@ const providerOf = new WeakMap<EksCluster, k8s.Provider>();
 
 /**
  * An EKS cluster ready for Istio: network, control plane (authentication by access entries),
- * an Amazon Linux 2023 managed node group with IMDSv2 required, the security group rule that
- * lets the control plane call istiod's webhook, and a Kubernetes provider for it.
+ * an Amazon Linux 2023 managed node group with IMDSv2 required, a security group rule naming
+ * istiod's webhook port, and a Kubernetes provider for it.
  *
  * AWS resources use the AWS provider given in the resource options (`provider`, or `providers`)
  * or inherited from a parent; without any, Pulumi's default provider.
@@ -230,9 +230,12 @@ export class EksCluster extends pulumi.ComponentResource {
             eksOpts,
         );
 
-        // The API server calls istiod's sidecar-injection webhook on the nodes. Without this port
-        // pods start without sidecars and routing silently does nothing. The rule is explicit so
-        // that it holds whatever else changes in the group.
+        // The API server calls istiod's webhooks on port 15017 of the nodes; without it pods start
+        // without sidecars and routing silently does nothing. EKS's cluster security group, which
+        // the control plane and these nodes share (the launch template names no group), already
+        // allows all traffic from itself, so this rule opens nothing new today. It names the port
+        // and keeps it open should that rule be narrowed; nodes in other security groups would
+        // need a rule of their own.
         const webhookRule = new aws.vpc.SecurityGroupIngressRule(
             `${name}-istio-webhook`,
             {

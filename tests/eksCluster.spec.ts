@@ -180,7 +180,7 @@ describe("EksCluster", () => {
         assert.equal((await build()).named("c-eks").inputs.providerCredentialOpts, undefined);
     });
 
-    it("opens istiod's webhook port 15017 from the control plane to the nodes", async () => {
+    it("names istiod's webhook port 15017 in the cluster security group, beside its all-traffic self rule", async () => {
         const run = await build();
         const rule = run.named("c-istio-webhook");
         assert.equal(rule.type, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
