@@ -549,6 +549,21 @@ describe("isValidSshPublicKey", () => {
     }
 });
 
+describe("the default istioVersion", () => {
+    it("is the one the README traces to Istio's release notes", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const stated =
+            /The default `istioVersion`, (\S+), is the newest (\S+) patch in Istio's own release notes\s+\(\[\S+ releases\]\((\S+)\)\)/.exec(
+                readme,
+            );
+        assert.ok(stated, "the README says where the default comes from");
+        const [, version, minor, notes] = stated;
+        assert.equal(version, CONFIG_KEYS.istioVersion.default);
+        assert.equal(`${minor}.`, version.replace(/\d+$/, ""));
+        assert.equal(notes, `https://istio.io/latest/news/releases/${minor}.x/`);
+    });
+});
+
 describe("Pulumi.local.yaml", () => {
     it("pins the kind cluster that the README creates, and passes the settings' checks", () => {
         const root = path.join(__dirname, "..");
