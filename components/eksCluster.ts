@@ -166,10 +166,10 @@ export class EksCluster extends pulumi.ComponentResource {
         }
         super("istio-eks:index:EksCluster", name, {}, opts);
         const tags = args.tags ?? {};
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         // @pulumi/eks's components run in their own provider, which sees only the providers passed
         // to them, not those this component inherits: hand the AWS provider on explicitly.
         const awsProvider = this.getProvider("aws:index:Provider");
-        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
         // What EKS would refuse in the network is found by lookups (the zones of the region, or
         // those of the given subnets). Every resource below waits for them, so a failed check
