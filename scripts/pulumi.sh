@@ -69,7 +69,7 @@ fi
 case "${1:-}" in
 up | update | preview | refresh | destroy)
     if [ "$init" -eq 1 ]; then
-        cluster=$(sed -n 's/^ *istio-eks:cluster: *"\{0,1\}\([a-z]*\)"\{0,1\} *$/\1/p' \
+        cluster=$(sed -n "s/^ *istio-eks:cluster: *[\"']\{0,1\}\([a-z]*\)[\"']\{0,1\} *\$/\1/p" \
             "Pulumi.$stack.yaml" 2>/dev/null || true)
     else
         cluster=$(pulumi config get cluster 2>/dev/null || true)

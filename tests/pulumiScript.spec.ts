@@ -100,12 +100,14 @@ describe("scripts/pulumi.sh", () => {
             assert.equal(existing.calls.at(-1), "destroy");
         });
 
-        it("lets a fresh clone's local stack (cluster: existing in its file) deploy without it", () => {
-            w.stackFile("local", "config:\n  istio-eks:cluster: existing\n");
-            const res = w.run(["up", "--yes"], { PULUMI_STACK: "local" });
-            assert.equal(res.status, 0, res.stderr);
-            assert.deepEqual(res.calls, ["stack select local", "stack init local", "up --yes"]);
-        });
+        for (const value of ["existing", '"existing"', "'existing'"]) {
+            it(`lets a fresh clone's local stack (cluster: ${value} in its file) deploy without it`, () => {
+                w.stackFile("local", `config:\n  istio-eks:cluster: ${value}\n`);
+                const res = w.run(["up", "--yes"], { PULUMI_STACK: "local" });
+                assert.equal(res.status, 0, res.stderr);
+                assert.deepEqual(res.calls, ["stack select local", "stack init local", "up --yes"]);
+            });
+        }
 
         it("runs commands that do not reach the cluster", () => {
             fs.mkdirSync(w.stateDir);
