@@ -73,7 +73,7 @@ export class ReviewsRouting extends pulumi.ComponentResource {
     public readonly expectedShares: pulumi.Output<ExpectedShares>;
 
     constructor(name: string, args: ReviewsRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Checked before registering anything.
+        // The ratings fault is checked before anything is registered.
         const defaults = defaultTrafficOptions(args.mode);
         const options: TrafficOptions = {
             mode: args.mode,

@@ -215,6 +215,7 @@ export type { ExistingVpc };
 export interface StackConfig {
     /** Where the mesh runs; the EKS settings below apply to `eks` only. */
     cluster: ClusterKind;
+    /** `gatewayServiceType`: how the ingress gateway's Service is exposed. */
     gatewayServiceType: (typeof GATEWAY_SERVICE_TYPES)[number];
     /** The routing mode and the traffic options: what ReviewsRouting builds. */
     traffic: TrafficOptions;
@@ -222,14 +223,21 @@ export interface StackConfig {
     observability: boolean;
     /** Percent of requests traced when observability is on. */
     tracingSampling: number;
+    /** `kubernetesVersion`: of the EKS control plane and nodes. */
     kubernetesVersion: string;
+    /** `nodeInstanceType`: the node group's EC2 instance type. */
     nodeInstanceType: string;
+    /** `nodeDesiredCount`. */
     nodeDesiredCount: number;
+    /** `nodeMinCount`. */
     nodeMinCount: number;
+    /** `nodeMaxCount`. */
     nodeMaxCount: number;
+    /** `sshPublicKey`: an OpenSSH public key for the nodes. */
     sshPublicKey?: string;
     /** Absent: the cluster gets a VPC of its own. */
     existingVpc?: ExistingVpc;
+    /** `adminPrincipalArns`: IAM ARNs given cluster-admin access entries. */
     adminPrincipalArns: string[];
     /** `aws:profile`: the kubeconfig of an EKS cluster authenticates with it too. */
     awsProfile?: string;
@@ -238,20 +246,28 @@ export interface StackConfig {
      * `kubernetes:kubeconfig` (one at least), never by whichever context is current.
      */
     existingCluster?: { kubeconfig?: string; context?: string };
+    /** `istioVersion`: the stable control plane's version. */
     istioVersion: string;
     /** A canary control plane's version. */
     istioCanaryVersion?: string;
     /** The stable control plane's revision; absent for Istio's default, unrevisioned install. */
     istioRevision?: string;
+    /** `dataplaneRevision`: the revision tag the app and the gateway follow. */
     dataplaneRevision: RevisionTag;
+    /** `appNamespace`: the Bookinfo app's namespace. */
     appNamespace: string;
+    /** `loadBalancerType`: the AWS load balancer of the gateway. */
     loadBalancerType: LoadBalancerType;
 }
 
 /** Bad stack settings: one line per problem, each naming the key, the value and what is allowed. */
 export class ConfigError extends Error {
-    constructor(public readonly problems: string[]) {
+    /** One line per problem, each naming the key, the value and what is allowed. */
+    public readonly problems: string[];
+
+    constructor(problems: string[]) {
         super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.problems = problems;
         this.name = "ConfigError";
     }
 }

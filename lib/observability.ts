@@ -11,6 +11,7 @@ export const OBSERVABILITY_NAMESPACE = "istio-system";
 
 /** The add-ons, in the order they are installed and listed. */
 export const ADDONS = ["prometheus", "grafana", "jaeger", "kiali"] as const;
+/** One add-on: `prometheus`, `grafana`, `jaeger` or `kiali`. */
 export type Addon = (typeof ADDONS)[number];
 
 /** An official Helm chart at a pinned version. */

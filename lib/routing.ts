@@ -214,10 +214,13 @@ export function ratingsFaultOf(spec: RatingsFaultSpec): RatingsFault {
 
 /** Everything that shapes the routing objects besides the app's services. */
 export interface TrafficOptions extends ModeParameters {
+    /** The routing mode. */
     readonly mode: RoutingMode;
+    /** The fault for the test user's requests to ratings (`{ kind: "none" }` for none). */
     readonly ratingsFault: RatingsFault;
     /** A request timeout for reviews (an Istio duration, e.g. "0.5s"), or none. */
     readonly reviewsTimeout?: string;
+    /** Mutual TLS in the app's namespace. */
     readonly mtls: MtlsMode;
 }
 
@@ -277,8 +280,11 @@ export const PEER_AUTHENTICATION_NAME = "default";
 
 /** Everything ReviewsRouting registers for one set of options. */
 export interface RoutingPlan {
+    /** A DestinationRule per service, with a subset per version. */
     readonly destinationRules: RoutingObject<DestinationRuleSpec>[];
+    /** The VirtualServices the mode and options call for, by service. */
     readonly virtualServices: RoutingObject<VirtualServiceSpec>[];
+    /** The namespace-wide PeerAuthentication of the mutual TLS mode. */
     readonly peerAuthentication: RoutingObject<PeerAuthenticationSpec>;
 }
 

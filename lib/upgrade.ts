@@ -204,7 +204,9 @@ function isReservedRevision(revision: string): boolean {
 
 /** One istiod installation. */
 export interface ControlPlane {
+    /** Whether it is the stable control plane or the canary. */
     readonly role: "stable" | "canary";
+    /** Its Istio version, e.g. `"1.30.5"`. */
     readonly version: string;
     /** istiod's `revision` value: `""` for the default revision. */
     readonly revision: string;
@@ -214,7 +216,9 @@ export interface ControlPlane {
 
 /** A revision tag and the revision it points at (`""`: the default revision). */
 export interface TagBinding {
+    /** The tag. */
     readonly tag: RevisionTag;
+    /** The revision it points at. */
     readonly revision: string;
 }
 

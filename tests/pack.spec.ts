@@ -49,7 +49,11 @@ function sharedHost(options: ts.CompilerOptions): ts.CompilerHost {
 }
 
 /** Compiles a program and fails with its diagnostics, if any. */
-function compile(rootNames: string[], options: ts.CompilerOptions, host: ts.CompilerHost): void {
+function compile(
+    rootNames: string[],
+    options: ts.CompilerOptions,
+    host: ts.CompilerHost,
+): ts.Program {
     const program = ts.createProgram({ rootNames, options, host });
     const result = program.emit();
     const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
@@ -58,6 +62,39 @@ function compile(rootNames: string[], options: ts.CompilerOptions, host: ts.Comp
         [],
         `${rootNames.join(", ")} compiles`,
     );
+    return program;
+}
+
+/**
+ * What a user of the declarations `file` sees without documentation in the editor: its exports,
+ * and the public properties of the exported classes and interfaces.
+ */
+function undocumented(program: ts.Program, file: string): string[] {
+    const checker = program.getTypeChecker();
+    const doc = (symbol: ts.Symbol) =>
+        ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
+    const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+    const missing: string[] = [];
+    for (const exported of checker.getExportsOfModule(module)) {
+        const symbol =
+            exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+        if (doc(symbol) === "") {
+            missing.push(exported.name);
+        }
+        if (symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface)) {
+            symbol.members?.forEach((member, name) => {
+                const isPrivate = member.declarations?.some(
+                    (d) => ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Private,
+                );
+                const visible =
+                    member.flags & (ts.SymbolFlags.Property | ts.SymbolFlags.GetAccessor);
+                if (visible && !isPrivate && doc(member) === "") {
+                    missing.push(`${exported.name}.${name}`);
+                }
+            });
+        }
+    }
+    return missing;
 }
 
 describe("The npm package, packed and installed into a new project", () => {
@@ -132,7 +169,7 @@ describe("The npm package, packed and installed into a new project", () => {
 
         // The README's example, type-checked against the installed package and compiled.
         fs.writeFileSync(path.join(project, "index.ts"), readmeExample());
-        compile(
+        const consumer = compile(
             [path.join(project, "index.ts")],
             {
                 strict: true,
@@ -145,6 +182,9 @@ describe("The npm package, packed and installed into a new project", () => {
             },
             host,
         );
+
+        // Every export, and every property of an exported class or interface, is documented.
+        assert.deepEqual(undocumented(consumer, path.join(modules, PKG.name, PKG.types)), []);
 
         // And run, under the mocks: the installed package finds its own manifests.
         const run = await runPulumi(
