@@ -1,8 +1,9 @@
 /**
  * Istio on Amazon EKS (or on a cluster you already have): an EKS cluster, Istio from its
  * official charts, the Bookinfo sample behind the ingress gateway, and its reviews routing
- * chosen by the stack setting `routing`, and the observability add-ons. This file only reads the
- * settings and composes the components.
+ * chosen by the stack setting `routing`, in Istio's APIs or the Kubernetes Gateway API, with
+ * sidecars or ambient mode, and the observability add-ons. This file only reads the settings
+ * and composes the components.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EksCluster as EksClusterType } from "./components/eksCluster";
 // Not from "./components": that would load the AWS packages even for an existing cluster.
 import { BookinfoApp } from "./components/bookinfoApp";
+import { GatewayApiRouting } from "./components/gatewayApiRouting";
 import { IstioMesh } from "./components/istioMesh";
 import { MeshObservability } from "./components/meshObservability";
 import { ReviewsRouting } from "./components/reviewsRouting";
@@ -47,6 +49,10 @@ const provider =
     // The cluster that kubernetes:context / kubernetes:kubeconfig name (the settings insist).
     new k8s.Provider("existing-cluster", config.existingCluster ?? {});
 
+const { trafficApi, dataplane } = config.trafficModel;
+const loadBalancerType = config.cluster === "eks" ? config.loadBalancerType : undefined;
+const gatewayApi = trafficApi === "gateway-api";
+
 const mesh = new IstioMesh(
     "istio",
     {
@@ -55,19 +61,38 @@ const mesh = new IstioMesh(
         canaryVersion: config.istioCanaryVersion,
         dataplaneRevision: config.dataplaneRevision,
         serviceType: config.gatewayServiceType,
-        loadBalancerType: config.cluster === "eks" ? config.loadBalancerType : undefined,
+        loadBalancerType,
         meshConfig: config.observability ? tracingMeshConfig() : undefined,
+        dataplaneMode: dataplane,
+        // With the Gateway API, the app's own Gateway is the ingress.
+        ingressGateway: !gatewayApi,
+        gatewayApiCrds: gatewayApi ? config.gatewayApiCrds : undefined,
     },
     { provider },
 );
 
-const app = new BookinfoApp("bookinfo", { mesh, namespace: config.appNamespace }, { provider });
-
-const routing = new ReviewsRouting(
-    "routing",
-    { namespace: app.namespace, ...config.traffic, istioReady: mesh.ready },
+const app = new BookinfoApp(
+    "bookinfo",
+    {
+        mesh,
+        namespace: config.appNamespace,
+        trafficApi,
+        gatewayApiIngress: { serviceType: config.gatewayServiceType, loadBalancerType },
+    },
     { provider },
 );
+
+const routing = gatewayApi
+    ? new GatewayApiRouting(
+          "routing",
+          { namespace: app.namespace, ...config.traffic, istioReady: app.routingReady },
+          { provider },
+      )
+    : new ReviewsRouting(
+          "routing",
+          { namespace: app.namespace, ...config.traffic, istioReady: mesh.ready },
+          { provider },
+      );
 
 const observability = config.observability
     ? new MeshObservability(
@@ -84,11 +109,11 @@ const observability = config.observability
 /** EKS only: the cluster's name and a kubeconfig for it. */
 export const clusterName = cluster?.clusterName;
 export const kubeconfig = cluster?.kubeconfig;
-export const ingressHost = mesh.ingressHost;
-export const ingressPort = mesh.ingressPort;
+export const ingressHost = app.ingressHost;
+export const ingressPort = app.ingressPort;
 export const productPageUrl = app.productPageUrl;
 /** With a NodePort gateway: run this, then open productPageUrl. */
-export const portForwardCommand = mesh.portForwardCommand;
+export const portForwardCommand = app.portForwardCommand;
 export const routingMode = routing.mode;
 /** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
 export const reviewsExpectation = routing.expectedShares;

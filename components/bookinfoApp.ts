@@ -2,15 +2,39 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
+    deployedGatewayName,
+    GATEWAY_API_VERSION_V1,
+    ingressGatewaySpec,
+    productpageHttpRouteSpec,
+    SERVICE_TYPE_ANNOTATION,
+    WAIT_FOR_PROGRAMMED,
+} from "../lib/gatewayApi";
+import {
     BookinfoModel,
     kindOf,
     ManifestObject,
     parseManifest,
     SupportedKind,
 } from "../lib/manifests";
+import {
+    dataplaneOf,
+    INJECTION_LABEL,
+    TrafficApi,
+    unsupportedTrafficModel,
+    WAYPOINT_FOR_LABEL,
+    WAYPOINT_NAME,
+    waypointSpec,
+} from "../lib/trafficModel";
+import {
+    GATEWAY_HTTP,
+    GatewayServiceType,
+    LOAD_BALANCER_ANNOTATIONS,
+    LoadBalancerType,
+    PORT_FORWARD_LOCAL_PORT,
+} from "./istioMesh";
 
 /** The namespace label that turns on Istio's sidecar injection. */
-export const INJECTION_LABEL = { "istio-injection": "enabled" };
+export { INJECTION_LABEL };
 
 /** Names of the Istio objects that expose the app. */
 export const GATEWAY_NAME = "bookinfo-gateway";
@@ -107,7 +131,8 @@ export function withPodAnnotations(
 
 /**
  * What BookinfoApp needs of the mesh: an IstioMesh has every one of these outputs, so pass the
- * mesh itself, or its outputs one by one.
+ * mesh itself, or its outputs one by one. The ingress gateway's are needed with
+ * `trafficApi: "istio"` only: with the Gateway API the app's own Gateway is the ingress.
  */
 export interface MeshEndpoints {
     /**
@@ -121,13 +146,23 @@ export interface MeshEndpoints {
      */
     dataplane?: DataplaneInjection;
     /** Pod labels of the ingress gateway, for the Gateway's selector (the mesh's `gatewayPodLabels`). */
-    gatewayPodLabels: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    gatewayPodLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** The port the gateway pods listen on for HTTP (the mesh's `gatewayHttpTargetPort`). */
-    gatewayHttpTargetPort: pulumi.Input<number>;
+    gatewayHttpTargetPort?: pulumi.Input<number>;
     /** The ingress load balancer's host (the mesh's `ingressHost`). */
-    ingressHost: pulumi.Input<string>;
+    ingressHost?: pulumi.Input<string>;
     /** The ingress load balancer's HTTP port (the mesh's `ingressPort`). */
-    ingressPort: pulumi.Input<number>;
+    ingressPort?: pulumi.Input<number>;
+    /** With a NodePort gateway Service: the command that reaches it (the mesh's `portForwardCommand`). */
+    portForwardCommand?: string;
+}
+
+/** The app's Gateway API Gateway: how Istio exposes the Service it deploys for it. */
+export interface GatewayApiIngress {
+    /** `"NodePort"` for clusters without load balancers. Defaults to `"LoadBalancer"`. */
+    serviceType?: GatewayServiceType;
+    /** On AWS, the load balancer to ask for (`"nlb"` or `"clb"`); absent: none in particular. */
+    loadBalancerType?: LoadBalancerType;
 }
 
 /** Arguments of `BookinfoApp`. */
@@ -141,16 +176,34 @@ export interface BookinfoAppArgs {
      * without namespaces. Defaults to the package's `manifests/bookinfo.yaml`.
      */
     manifest?: string;
+    /**
+     * How the product page is exposed: `"istio"`, an Istio Gateway and VirtualService on the
+     * mesh's ingress gateway; `"gateway-api"`, a Gateway API Gateway (class istio) and HTTPRoute,
+     * for which Istio deploys a gateway in the app's namespace. With an ambient mesh (its
+     * `dataplane` labels the namespace for ambient mode), `"gateway-api"` is required and the app
+     * gets a waypoint. Defaults to `"istio"`.
+     */
+    trafficApi?: TrafficApi;
+    /** With `trafficApi: "gateway-api"`: the Service of the app's gateway. */
+    gatewayApiIngress?: GatewayApiIngress;
 }
 
 type ObjectResource = k8s.core.v1.Service | k8s.core.v1.ServiceAccount | k8s.apps.v1.Deployment;
 
-/** Each app's objects: TypeScript callers reach them by `objects`, which no package schema can type. */
-const objectsOf = new WeakMap<BookinfoApp, Record<string, ObjectResource>>();
+/** What TypeScript callers read of each app beyond its outputs: no package schema can type it. */
+const internalsOf = new WeakMap<
+    BookinfoApp,
+    {
+        objects: Record<string, ObjectResource>;
+        waypoint?: k8s.apiextensions.CustomResource;
+        routingReady: pulumi.Input<pulumi.Resource[]>;
+    }
+>();
 
 /**
- * Istio's Bookinfo sample in its own namespace with sidecar injection, exposed through the
- * ingress gateway by a Gateway and a VirtualService.
+ * Istio's Bookinfo sample in its own namespace, in the mesh by sidecars or ambient mode, exposed
+ * through the mesh's ingress gateway by an Istio Gateway and VirtualService, or by a Gateway API
+ * Gateway and HTTPRoute.
  *
  * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
  * or `providers`) or inherited from a parent; without any, Pulumi's default provider.
@@ -160,6 +213,12 @@ export class BookinfoApp extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The product page through the ingress load balancer: `http://<host>:<port>/productpage`. */
     public readonly productPageUrl: pulumi.Output<string>;
+    /** The ingress load balancer's address, or `localhost` behind `portForwardCommand`. */
+    public readonly ingressHost: pulumi.Output<string>;
+    /** The ingress's plain-HTTP port, or the port-forward's local port. */
+    public readonly ingressPort: pulumi.Output<number>;
+    /** With a NodePort ingress: the command that makes it reachable on localhost. */
+    public readonly portForwardCommand?: string;
 
     constructor(name: string, args: BookinfoAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:BookinfoApp", name, {}, opts);
@@ -171,16 +230,27 @@ export class BookinfoApp extends pulumi.ComponentResource {
                       "the manifest argument",
                   );
         const k8sOpts = { parent: this };
+        const trafficApi = args.trafficApi ?? "istio";
 
         const dataplane: DataplaneInjection = args.mesh.dataplane ?? {
             namespaceLabels: INJECTION_LABEL,
             podAnnotations: {},
             ready: args.mesh.ready,
         };
+        const dataplaneMode = pulumi.Output.isInstance(dataplane.namespaceLabels)
+            ? "sidecar"
+            : dataplaneOf(dataplane.namespaceLabels as Record<string, string>);
+        const unsupported = unsupportedTrafficModel({ trafficApi, dataplane: dataplaneMode });
+        if (unsupported !== undefined) {
+            throw new Error(
+                `trafficApi "${trafficApi}" with dataplane "${dataplaneMode}": ${unsupported}`,
+            );
+        }
+        const namespaceName = args.namespace ?? "bookinfo";
         // Pods created before istiod's webhook exists would run without sidecars.
         const ns = new k8s.core.v1.Namespace(
             `${name}-ns`,
-            { metadata: { name: args.namespace ?? "bookinfo", labels: dataplane.namespaceLabels } },
+            { metadata: { name: namespaceName, labels: dataplane.namespaceLabels } },
             {
                 ...k8sOpts,
                 dependsOn: pulumi
@@ -222,31 +292,90 @@ export class BookinfoApp extends pulumi.ComponentResource {
             );
         }
 
-        new k8s.apiextensions.CustomResource(
-            `${name}-gateway`,
-            {
-                apiVersion: "networking.istio.io/v1",
-                kind: "Gateway",
-                metadata: { name: GATEWAY_NAME, namespace },
-                spec: gatewaySpec(args.mesh.gatewayPodLabels, args.mesh.gatewayHttpTargetPort),
-            },
-            { ...k8sOpts, dependsOn: args.mesh.ready },
-        );
-        new k8s.apiextensions.CustomResource(
-            `${name}-vs-bookinfo`,
-            {
-                apiVersion: "networking.istio.io/v1",
-                kind: "VirtualService",
-                metadata: { name: "bookinfo", namespace },
-                spec: productpageVirtualServiceSpec(model.servicePort(PRODUCTPAGE_SERVICE)),
-            },
-            { ...k8sOpts, dependsOn: args.mesh.ready },
-        );
+        let waypoint: k8s.apiextensions.CustomResource | undefined;
+        if (dataplaneMode === "ambient") {
+            // Without a waypoint, ambient mode ignores L7 routes: the namespace label
+            // istio.io/use-waypoint sends its services' traffic through this one.
+            waypoint = new k8s.apiextensions.CustomResource(
+                `${name}-waypoint`,
+                {
+                    apiVersion: GATEWAY_API_VERSION_V1,
+                    kind: "Gateway",
+                    metadata: {
+                        name: WAYPOINT_NAME,
+                        namespace,
+                        labels: WAYPOINT_FOR_LABEL,
+                        annotations: WAIT_FOR_PROGRAMMED,
+                    },
+                    spec: waypointSpec(),
+                },
+                { ...k8sOpts, dependsOn: args.mesh.ready },
+            );
+        }
+        const routingReady =
+            waypoint === undefined
+                ? args.mesh.ready
+                : pulumi.output(args.mesh.ready).apply((ready) => [...ready, waypoint]);
+
+        const productpagePort = model.servicePort(PRODUCTPAGE_SERVICE);
+        if (trafficApi === "istio") {
+            const mesh = args.mesh;
+            if (
+                mesh.gatewayPodLabels === undefined ||
+                mesh.gatewayHttpTargetPort === undefined ||
+                mesh.ingressHost === undefined ||
+                mesh.ingressPort === undefined
+            ) {
+                throw new Error(
+                    'trafficApi "istio" needs the mesh\'s ingress gateway (IstioMesh with ingressGateway true)',
+                );
+            }
+            new k8s.apiextensions.CustomResource(
+                `${name}-gateway`,
+                {
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "Gateway",
+                    metadata: { name: GATEWAY_NAME, namespace },
+                    spec: gatewaySpec(mesh.gatewayPodLabels, mesh.gatewayHttpTargetPort),
+                },
+                { ...k8sOpts, dependsOn: args.mesh.ready },
+            );
+            new k8s.apiextensions.CustomResource(
+                `${name}-vs-bookinfo`,
+                {
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "VirtualService",
+                    metadata: { name: "bookinfo", namespace },
+                    spec: productpageVirtualServiceSpec(productpagePort),
+                },
+                { ...k8sOpts, dependsOn: args.mesh.ready },
+            );
+            this.ingressHost = pulumi.output(mesh.ingressHost);
+            this.ingressPort = pulumi.output(mesh.ingressPort);
+            this.portForwardCommand = mesh.portForwardCommand;
+        } else {
+            const ingress = this.gatewayApiIngress(
+                name,
+                namespaceName,
+                namespace,
+                productpagePort,
+                args,
+            );
+            this.ingressHost = ingress.host;
+            this.ingressPort = ingress.port;
+            this.portForwardCommand = ingress.portForwardCommand;
+        }
 
         this.namespace = namespace;
-        objectsOf.set(this, objects);
-        this.productPageUrl = pulumi.interpolate`http://${args.mesh.ingressHost}:${args.mesh.ingressPort}/productpage`;
-        this.registerOutputs({ namespace: this.namespace, productPageUrl: this.productPageUrl });
+        internalsOf.set(this, { objects, waypoint, routingReady });
+        this.productPageUrl = pulumi.interpolate`http://${this.ingressHost}:${this.ingressPort}/productpage`;
+        this.registerOutputs({
+            namespace: this.namespace,
+            productPageUrl: this.productPageUrl,
+            ingressHost: this.ingressHost,
+            ingressPort: this.ingressPort,
+            portForwardCommand: this.portForwardCommand,
+        });
     }
 
     /**
@@ -254,8 +383,110 @@ export class BookinfoApp extends pulumi.ComponentResource {
      * (TypeScript only: a package schema has no type for a mix of kinds).
      */
     public get objects(): Record<string, ObjectResource> {
-        return objectsOf.get(this) ?? {};
+        return internalsOf.get(this)?.objects ?? {};
     }
+
+    /** Ambient mode: the namespace's waypoint, which applies L7 routing (TypeScript only). */
+    public get waypoint(): k8s.apiextensions.CustomResource | undefined {
+        return internalsOf.get(this)?.waypoint;
+    }
+
+    /**
+     * What routing objects must wait for: the mesh's `ready`, and in ambient mode the waypoint,
+     * without which ambient ignores L7 routes (TypeScript only).
+     */
+    public get routingReady(): pulumi.Input<pulumi.Resource[]> {
+        return internalsOf.get(this)?.routingReady ?? [];
+    }
+
+    /**
+     * The Gateway API ingress: a Gateway of class istio (Istio deploys its Deployment and
+     * Service, named `<gateway>-istio`), waited for until programmed, and the HTTPRoute of the
+     * product page's paths. The address comes from the Gateway's status.
+     */
+    private gatewayApiIngress(
+        name: string,
+        namespaceName: string,
+        namespace: pulumi.Output<string>,
+        productpagePort: number,
+        args: BookinfoAppArgs,
+    ) {
+        const k8sOpts = { parent: this };
+        const serviceType = args.gatewayApiIngress?.serviceType ?? "LoadBalancer";
+        const lbType = args.gatewayApiIngress?.loadBalancerType;
+        const serviceAnnotations =
+            serviceType === "LoadBalancer" && lbType !== undefined
+                ? LOAD_BALANCER_ANNOTATIONS[lbType]
+                : {};
+        const gateway = new k8s.apiextensions.CustomResource(
+            `${name}-ingress-gateway`,
+            {
+                apiVersion: GATEWAY_API_VERSION_V1,
+                kind: "Gateway",
+                metadata: {
+                    name: GATEWAY_NAME,
+                    namespace,
+                    annotations: {
+                        ...WAIT_FOR_PROGRAMMED,
+                        // Delete the Service Istio deployed (and its load balancer) before the Gateway is gone.
+                        "pulumi.com/deletionPropagationPolicy": "foreground",
+                        ...(serviceType === "NodePort"
+                            ? { [SERVICE_TYPE_ANNOTATION]: "NodePort" }
+                            : {}),
+                    },
+                },
+                spec: ingressGatewaySpec(GATEWAY_HTTP.port, serviceAnnotations),
+                // Declared so that the Gateway's status (its address) is an output.
+                status: undefined,
+            },
+            { ...k8sOpts, dependsOn: args.mesh.ready },
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-route-bookinfo`,
+            {
+                apiVersion: GATEWAY_API_VERSION_V1,
+                kind: "HTTPRoute",
+                metadata: { name: "bookinfo", namespace },
+                spec: productpageHttpRouteSpec(
+                    GATEWAY_NAME,
+                    PRODUCTPAGE_SERVICE,
+                    productpagePort,
+                    PRODUCTPAGE_ROUTES,
+                ),
+            },
+            {
+                ...k8sOpts,
+                dependsOn: pulumi.output(args.mesh.ready).apply((ready) => [...ready, gateway]),
+            },
+        );
+        if (serviceType === "NodePort") {
+            return {
+                host: pulumi.output("localhost"),
+                port: pulumi.output(PORT_FORWARD_LOCAL_PORT),
+                portForwardCommand:
+                    `kubectl port-forward -n ${namespaceName} svc/${deployedGatewayName(GATEWAY_NAME)} ` +
+                    `${PORT_FORWARD_LOCAL_PORT}:${GATEWAY_HTTP.port}`,
+            };
+        }
+        const status = (gateway as unknown as { status: pulumi.Output<GatewayStatus | undefined> })
+            .status;
+        return {
+            host: status.apply((s) => {
+                const address = s?.addresses?.[0]?.value;
+                if (!address) {
+                    throw new Error(`Gateway ${namespaceName}/${GATEWAY_NAME} has no address`);
+                }
+                return address;
+            }),
+            port: pulumi.output(GATEWAY_HTTP.port),
+            portForwardCommand: undefined,
+        };
+    }
+}
+
+/** The part of a Gateway's status the product page URL comes from. */
+interface GatewayStatus {
+    addresses?: { type?: string; value: string }[];
 }
 
 function createObject(

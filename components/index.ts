@@ -18,6 +18,15 @@ export type {
 } from "./bookinfoApp";
 export { ReviewsRouting } from "./reviewsRouting";
 export type { ReviewsRoutingArgs } from "./reviewsRouting";
+export { GatewayApiCrds } from "./gatewayApiCrds";
+export type { GatewayApiCrdsArgs } from "./gatewayApiCrds";
+export { GatewayApiRouting } from "./gatewayApiRouting";
+export type { GatewayApiRoutingArgs } from "./gatewayApiRouting";
+export type { GatewayApiIngress } from "./bookinfoApp";
+export { gatewayApiPlan } from "../lib/gatewayApi";
+export type { GatewayApiPlan, HttpRouteSpec } from "../lib/gatewayApi";
+export { unsupportedTrafficModel } from "../lib/trafficModel";
+export type { Dataplane, GatewayApiCrdSource, TrafficApi, TrafficModel } from "../lib/trafficModel";
 export { MeshObservability } from "./meshObservability";
 export type { AddonDashboards, AddonReleases, MeshObservabilityArgs } from "./meshObservability";
 export { tracingMeshConfig } from "../lib/observability";

@@ -10,7 +10,14 @@ import {
     MeshPlan,
     RevisionTag,
 } from "../lib/upgrade";
+import {
+    AMBIENT_DATAPLANE_ANNOTATION,
+    Dataplane,
+    GatewayApiCrdSource,
+    namespaceLabels,
+} from "../lib/trafficModel";
 import type { DataplaneInjection } from "./bookinfoApp";
+import { GatewayApiCrds } from "./gatewayApiCrds";
 
 /** Istio's official Helm chart repository up to 1.30 (`chartRepoOf` picks one per version). */
 export const ISTIO_CHART_REPO = CHART_REPOS.googleStorage;
@@ -26,6 +33,8 @@ export const RELEASE_NAMES = {
     base: "istio-base",
     istiod: "istiod",
     gateway: "istio-ingressgateway",
+    cni: "istio-cni",
+    ztunnel: "ztunnel",
 } as const;
 
 /**
@@ -136,6 +145,25 @@ export interface IstioMeshArgs {
     // Any JSON value: the package schema's Any (an `unknown` there has no schema type).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     meshConfig?: Record<string, any>;
+    /**
+     * Istio's data plane: `"sidecar"` (injected proxies), or `"ambient"` (istiod's ambient
+     * profile, the `cni` and `ztunnel` charts, no sidecars; the app's namespace labelled for
+     * ambient mode and its waypoint). Ambient takes no canary control plane or revision: Istio
+     * upgrades ztunnel in place. Defaults to `"sidecar"`.
+     */
+    dataplaneMode?: Dataplane;
+    /**
+     * Whether to install the gateway chart's ingress gateway, which Istio's Gateway objects
+     * select. With the Kubernetes Gateway API, Istio deploys the ingress itself from a Gateway
+     * object, and this is not needed. Defaults to true.
+     */
+    ingressGateway?: boolean;
+    /**
+     * The Kubernetes Gateway API's CRDs, for routing in the Gateway API: `"install"` applies the
+     * standard channel of the release Istio requires before istiod (as Istio's docs order it);
+     * `"existing"` uses the cluster's own, never changing them. Absent: none.
+     */
+    gatewayApiCrds?: GatewayApiCrdSource;
 }
 
 /** A revision tag's objects, as `tags` gives them: its webhook configuration and its Service. */
@@ -144,12 +172,17 @@ type TagObjects = [k8s.admissionregistration.v1.MutatingWebhookConfiguration, k8
 /** What TypeScript callers read of each mesh beyond its outputs: no package schema can type it. */
 const internalsOf = new WeakMap<
     IstioMesh,
-    { tags: Partial<Record<RevisionTag, TagObjects>>; plan: MeshPlan }
+    {
+        tags: Partial<Record<RevisionTag, TagObjects>>;
+        plan: MeshPlan;
+        gatewayApiCrds?: GatewayApiCrds;
+    }
 >();
 
 /**
  * Istio installed from its official Helm charts: base (CRDs), then istiod, then an ingress
- * gateway behind an AWS load balancer, each release waiting until the previous one is ready.
+ * gateway behind an AWS load balancer, each release waiting until the previous one is ready; in
+ * ambient mode, the CNI node agent and ztunnel after istiod, in the order Istio documents.
  * Uninstalling waits too, so the load balancer is gone before the cluster is.
  *
  * The cluster is the one of the Kubernetes provider given in the resource options (`provider`,
@@ -162,10 +195,15 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly istiod: k8s.helm.v3.Release;
     /** The canary control plane's `istiod` release, when there is one. */
     public readonly canaryIstiod?: k8s.helm.v3.Release;
-    /** The `gateway` release: the ingress gateway and its LoadBalancer Service. */
-    public readonly gateway: k8s.helm.v3.Release;
+    /** The `gateway` release: the ingress gateway and its LoadBalancer Service (absent without `ingressGateway`). */
+    public readonly gateway?: k8s.helm.v3.Release;
+    /** Ambient mode: the `cni` release, the node agent that redirects pod traffic to ztunnel. */
+    public readonly cni?: k8s.helm.v3.Release;
+    /** Ambient mode: the `ztunnel` release, the per-node proxy (mutual TLS, L4). */
+    public readonly ztunnel?: k8s.helm.v3.Release;
     /**
-     * What mesh objects and injected workloads must wait for: the CRDs and a ready istiod.
+     * What mesh objects and workloads must wait for: the CRDs and a ready istiod (which waits
+     * for the Gateway API's CRDs, when given), and in ambient mode the CNI agent and ztunnel.
      * Pass it to `dependsOn`, or to BookinfoApp and ReviewsRouting.
      */
     public readonly ready: k8s.helm.v3.Release[];
@@ -175,16 +213,16 @@ export class IstioMesh extends pulumi.ComponentResource {
      */
     public readonly dataplane: DataplaneInjection;
     /** The pod labels of the ingress gateway, for Gateway selectors. */
-    public readonly gatewayPodLabels: Record<string, string>;
+    public readonly gatewayPodLabels?: Record<string, string>;
     /** The port the gateway pods listen on for plain HTTP: a Gateway server's port. */
-    public readonly gatewayHttpTargetPort: number;
+    public readonly gatewayHttpTargetPort?: number;
     /**
      * The load balancer's address: a hostname on AWS (an IP on some other clouds). With a
      * NodePort Service, `localhost`, through `portForwardCommand`.
      */
-    public readonly ingressHost: pulumi.Output<string>;
+    public readonly ingressHost?: pulumi.Output<string>;
     /** The load balancer's plain-HTTP port, or the port-forward's local port. */
-    public readonly ingressPort: pulumi.Output<number>;
+    public readonly ingressPort?: pulumi.Output<number>;
     /** With a NodePort Service: the command that makes the gateway reachable on localhost. */
     public readonly portForwardCommand?: string;
 
@@ -193,6 +231,12 @@ export class IstioMesh extends pulumi.ComponentResource {
         const k8sOpts = { parent: this };
         const serviceType = args.serviceType ?? "LoadBalancer";
         const plan = meshPlan(args);
+        const ambient = (args.dataplaneMode ?? "sidecar") === "ambient";
+        if (ambient && plan.tags.length > 0) {
+            throw new Error(
+                "IstioMesh: ambient mode takes no canary control plane or revision (Istio upgrades ztunnel in place)",
+            );
+        }
         const chart = (chartName: string, version: string) => ({
             chart: chartName,
             version,
@@ -204,11 +248,15 @@ export class IstioMesh extends pulumi.ComponentResource {
             { metadata: { name: ISTIO_NAMESPACE } },
             k8sOpts,
         );
-        const gatewayNs = new k8s.core.v1.Namespace(
-            `${name}-ingress`,
-            { metadata: { name: GATEWAY_NAMESPACE } },
-            k8sOpts,
-        );
+        // The Kubernetes Gateway API's CRDs, when routing uses them: istiod finds them when it starts.
+        const gatewayApiCrds =
+            args.gatewayApiCrds === undefined
+                ? undefined
+                : new GatewayApiCrds(
+                      `${name}-gateway-api`,
+                      { source: args.gatewayApiCrds },
+                      k8sOpts,
+                  );
 
         // The CRDs at the newest control plane's version, before any control plane is installed
         // or upgraded; and the revision that validates Istio objects.
@@ -232,12 +280,13 @@ export class IstioMesh extends pulumi.ComponentResource {
                     name: cp.releaseName,
                     namespace: systemNs.metadata.name,
                     values: {
+                        ...(ambient ? { profile: "ambient" } : {}),
                         ...(cp.revision === "" ? {} : { revision: cp.revision }),
                         // Every control plane runs the same mesh configuration.
                         ...(args.meshConfig === undefined ? {} : { meshConfig: args.meshConfig }),
                     },
                 },
-                { ...k8sOpts, dependsOn: [this.base] },
+                { ...k8sOpts, dependsOn: [this.base, ...(gatewayApiCrds?.ready ?? [])] },
             );
         const [stable, canary] = plan.controlPlanes;
         this.istiod = istiod(stable);
@@ -264,6 +313,66 @@ export class IstioMesh extends pulumi.ComponentResource {
         }
         const dataplaneTag = plan.dataplaneTag === undefined ? [] : tags[plan.dataplaneTag]!;
         const injector = [releaseOf(plan.dataplane.revision), ...dataplaneTag];
+        internalsOf.set(this, { tags, plan, gatewayApiCrds });
+        this.ready = [this.base, this.istiod];
+        const [webhook, service] = dataplaneTag;
+        this.dataplane = {
+            namespaceLabels: plan.namespaceLabels,
+            podAnnotations: plan.podAnnotations,
+            ready: [this.base, releaseOf(plan.dataplane.revision)],
+            ...(webhook === undefined || service === undefined
+                ? {}
+                : { tag: { webhook, service } }),
+        };
+
+        // Ambient mode, in Istio's Helm install order (base, istiod, cni, ztunnel), every chart
+        // at the control plane's version. The app's pods wait for both: a pod started before the
+        // CNI agent is not captured into the mesh.
+        if (ambient) {
+            const cni = new k8s.helm.v3.Release(
+                `${name}-cni`,
+                {
+                    ...chart("cni", stable.version),
+                    name: RELEASE_NAMES.cni,
+                    namespace: systemNs.metadata.name,
+                    values: { profile: "ambient" },
+                },
+                { ...k8sOpts, dependsOn: [this.istiod] },
+            );
+            const ztunnel = new k8s.helm.v3.Release(
+                `${name}-ztunnel`,
+                {
+                    ...chart("ztunnel", stable.version),
+                    name: RELEASE_NAMES.ztunnel,
+                    namespace: systemNs.metadata.name,
+                    values: {},
+                },
+                { ...k8sOpts, dependsOn: [cni] },
+            );
+            this.cni = cni;
+            this.ztunnel = ztunnel;
+            this.ready.push(cni, ztunnel);
+            this.dataplane = {
+                namespaceLabels: namespaceLabels("ambient"),
+                // Pods join or leave the sidecar mesh only when they start: a switch rolls them.
+                podAnnotations: {
+                    ...plan.podAnnotations,
+                    [AMBIENT_DATAPLANE_ANNOTATION]: "ambient",
+                },
+                ready: [...this.ready],
+            };
+        }
+
+        // With the Gateway API, Istio deploys the ingress from a Gateway object instead.
+        if (!(args.ingressGateway ?? true)) {
+            this.registerOutputs({});
+            return;
+        }
+        const gatewayNs = new k8s.core.v1.Namespace(
+            `${name}-ingress`,
+            { metadata: { name: GATEWAY_NAMESPACE } },
+            k8sOpts,
+        );
         this.gateway = new k8s.helm.v3.Release(
             `${name}-gateway`,
             {
@@ -297,17 +406,6 @@ export class IstioMesh extends pulumi.ComponentResource {
             },
         );
 
-        internalsOf.set(this, { tags, plan });
-        this.ready = [this.base, this.istiod];
-        const [webhook, service] = dataplaneTag;
-        this.dataplane = {
-            namespaceLabels: plan.namespaceLabels,
-            podAnnotations: plan.podAnnotations,
-            ready: [this.base, releaseOf(plan.dataplane.revision)],
-            ...(webhook === undefined || service === undefined
-                ? {}
-                : { tag: { webhook, service } }),
-        };
         this.gatewayPodLabels = gatewayPodLabels(RELEASE_NAMES.gateway);
         this.gatewayHttpTargetPort = GATEWAY_HTTP.targetPort;
         if (serviceType === "NodePort") {
@@ -358,6 +456,11 @@ export class IstioMesh extends pulumi.ComponentResource {
      */
     public get plan(): MeshPlan {
         return this.internals().plan;
+    }
+
+    /** The Gateway API's CRDs, when asked for (TypeScript only: a package schema has no type for them). */
+    public get gatewayApiCrds(): GatewayApiCrds | undefined {
+        return this.internals().gatewayApiCrds;
     }
 
     private internals() {

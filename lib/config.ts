@@ -24,6 +24,16 @@ import {
 } from "./routing";
 import { DEFAULT_TRACING_SAMPLING, TRACING_SAMPLING_RANGE } from "./observability";
 import { isIstioVersion, REVISION_TAGS, RevisionTag, versionProblems } from "./upgrade";
+import { isGatewayApiDuration } from "./gatewayApi";
+import {
+    DATAPLANES,
+    GATEWAY_API_CRD_SOURCES,
+    GATEWAY_API_VERSION,
+    GatewayApiCrdSource,
+    TRAFFIC_APIS,
+    TrafficModel,
+    unsupportedTrafficModel,
+} from "./trafficModel";
 
 /** Where the mesh runs: a new EKS cluster, or the cluster of the Kubernetes provider's settings. */
 export const CLUSTER_KINDS = ["eks", "existing"] as const;
@@ -113,6 +123,23 @@ export const CONFIG_KEYS = {
         description:
             "Percent of requests traced, 0 to 100 (100 suits a demo: every page you load has a trace; lower it for real traffic).",
     },
+    trafficApi: {
+        type: "string",
+        default: "istio",
+        description:
+            "Routing objects: istio (Istio Gateway, VirtualService, DestinationRule) | gateway-api (Kubernetes Gateway API Gateway, HTTPRoute).",
+    },
+    dataplane: {
+        type: "string",
+        default: "sidecar",
+        description:
+            "Istio's data plane: sidecar | ambient (ztunnel and a waypoint; needs trafficApi gateway-api).",
+    },
+    gatewayApiCrds: {
+        type: "string",
+        default: "install",
+        description: `With trafficApi gateway-api: install (standard-channel CRDs, ${GATEWAY_API_VERSION}) | existing (the cluster has them; never changed or deleted).`,
+    },
     cluster: {
         type: "string",
         default: "eks",
@@ -188,7 +215,8 @@ export const CONFIG_KEYS = {
     appNamespace: {
         type: "string",
         default: "bookinfo",
-        description: "Namespace for the Bookinfo app (labelled for sidecar injection).",
+        description:
+            "Namespace for the Bookinfo app (labelled for sidecar injection, or ambient mode).",
     },
     loadBalancerType: {
         type: "string",
@@ -217,12 +245,16 @@ export interface StackConfig {
     cluster: ClusterKind;
     /** `gatewayServiceType`: how the ingress gateway's Service is exposed. */
     gatewayServiceType: (typeof GATEWAY_SERVICE_TYPES)[number];
-    /** The routing mode and the traffic options: what ReviewsRouting builds. */
+    /** The routing mode and the traffic options: what ReviewsRouting (or GatewayApiRouting) builds. */
     traffic: TrafficOptions;
     /** Whether MeshObservability is installed and istiod traces. */
     observability: boolean;
     /** Percent of requests traced when observability is on. */
     tracingSampling: number;
+    /** The traffic API and data plane; a combination Istio supports. */
+    trafficModel: TrafficModel;
+    /** Where the Gateway API CRDs come from (with trafficApi gateway-api). */
+    gatewayApiCrds: GatewayApiCrdSource;
     /** `kubernetesVersion`: of the EKS control plane and nodes. */
     kubernetesVersion: string;
     /** `nodeInstanceType`: the node group's EC2 instance type. */
@@ -470,6 +502,35 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
     const observability = r.boolean("observability");
     const tracingSampling = r.integer("tracingSampling", TRACING_SAMPLING_RANGE);
 
+    const trafficApi = r.oneOf("trafficApi", TRAFFIC_APIS);
+    const dataplane = r.oneOf("dataplane", DATAPLANES);
+    const gatewayApiCrds = r.oneOf("gatewayApiCrds", GATEWAY_API_CRD_SOURCES);
+    const unsupported = unsupportedTrafficModel({ trafficApi, dataplane });
+    if (unsupported !== undefined) {
+        r.problems.push(
+            `trafficApi = "${trafficApi}", dataplane = "${dataplane}": not a combination Istio supports: ${unsupported}`,
+        );
+    }
+    if (trafficApi === "istio" && gatewayApiCrds === "existing") {
+        r.bad(
+            "gatewayApiCrds",
+            gatewayApiCrds,
+            "applies to trafficApi gateway-api only; unset it (trafficApi is istio)",
+        );
+    }
+    if (
+        trafficApi === "gateway-api" &&
+        reviewsTimeout !== undefined &&
+        isIstioDuration(reviewsTimeout) &&
+        !isGatewayApiDuration(reviewsTimeout)
+    ) {
+        r.bad(
+            "reviewsTimeout",
+            reviewsTimeout,
+            'with trafficApi gateway-api, expected whole milliseconds (at most 99999 of a unit), e.g. "500ms" or "0.5s"',
+        );
+    }
+
     const cluster = r.oneOf("cluster", CLUSTER_KINDS);
     const gatewayServiceType = r.oneOf("gatewayServiceType", GATEWAY_SERVICE_TYPES);
     let existingCluster: StackConfig["existingCluster"];
@@ -609,6 +670,21 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         );
     }
 
+    if (dataplane === "ambient") {
+        // Revision-based canaries move sidecars between control planes; ambient mode has none,
+        // and Istio upgrades ztunnel in place.
+        for (const key of ["istioCanaryVersion", "istioRevision"] as const) {
+            const v = r.value(key);
+            if (v !== undefined) {
+                r.bad(
+                    key,
+                    v,
+                    "applies to dataplane sidecar only; unset it (dataplane is ambient, upgraded in place)",
+                );
+            }
+        }
+    }
+
     const appNamespace = r.matching(
         "appNamespace",
         DNS_LABEL,
@@ -639,6 +715,8 @@ export function parseConfig(raw: RawConfig, providers: ProviderSettings = {}): S
         },
         observability,
         tracingSampling,
+        trafficModel: { trafficApi, dataplane },
+        gatewayApiCrds,
         kubernetesVersion,
         nodeInstanceType,
         nodeDesiredCount,

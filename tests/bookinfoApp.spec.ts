@@ -3,9 +3,15 @@ import * as assert from "assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { BookinfoApp, DataplaneInjection, withPodAnnotations } from "../components/bookinfoApp";
+import {
+    BookinfoApp,
+    BookinfoAppArgs,
+    DataplaneInjection,
+    withPodAnnotations,
+} from "../components/bookinfoApp";
 import { BookinfoModel } from "../lib/manifests";
-import { runPulumi, valueOf } from "./harness";
+import { namespaceLabels } from "../lib/trafficModel";
+import { MOCK, runPulumi, valueOf } from "./harness";
 
 /** A stand-in for IstioMesh: its two "ready" releases and the gateway's facts. */
 function build(
@@ -266,5 +272,191 @@ describe("BookinfoApp", () => {
                     "the manifest argument, document 1: v1/Secret is not supported; expected one of v1/Service, v1/ServiceAccount, apps/v1/Deployment",
             },
         );
+    });
+    describe("with the Gateway API", () => {
+        /** A stand-in for an IstioMesh without its gateway chart: CRDs and istiod only. */
+        function buildGatewayApi(args: Partial<BookinfoAppArgs> = {}, ambient = false) {
+            return runPulumi(() => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+                const crds = new k8s.helm.v3.Release("crds", { chart: "base" }, { provider });
+                const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
+                const cni = new k8s.helm.v3.Release("cni", { chart: "cni" }, { provider });
+                // An ambient mesh: its namespace labels, and the CNI agent to wait for.
+                const dataplane = ambient
+                    ? {
+                          namespaceLabels: namespaceLabels("ambient"),
+                          podAnnotations: { "istio-eks/dataplane": "ambient" },
+                          ready: [crds, istiod, cni],
+                      }
+                    : undefined;
+                return new BookinfoApp(
+                    "app",
+                    {
+                        mesh: { ready: [crds, istiod], dataplane },
+                        trafficApi: "gateway-api",
+                        gatewayApiIngress: { loadBalancerType: "nlb" },
+                        ...args,
+                    },
+                    { provider },
+                );
+            });
+        }
+        let sidecar: Awaited<ReturnType<typeof buildGatewayApi>>;
+        let ambient: Awaited<ReturnType<typeof buildGatewayApi>>;
+        before(async () => {
+            sidecar = await buildGatewayApi();
+            ambient = await buildGatewayApi({}, true);
+        });
+
+        it("exposes the product page through a Gateway of class istio, programmed, with the NLB annotation as infrastructure", async () => {
+            const gateway = sidecar.named("app-ingress-gateway");
+            assert.equal(gateway.type, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+            assert.deepEqual(gateway.inputs, {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                metadata: {
+                    name: "bookinfo-gateway",
+                    namespace: "bookinfo",
+                    annotations: {
+                        "pulumi.com/waitFor": "condition=Programmed",
+                        "pulumi.com/deletionPropagationPolicy": "foreground",
+                    },
+                },
+                spec: {
+                    gatewayClassName: "istio",
+                    infrastructure: {
+                        annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+                    },
+                    listeners: [
+                        {
+                            name: "http",
+                            port: 80,
+                            protocol: "HTTP",
+                            allowedRoutes: { namespaces: { from: "Same" } },
+                        },
+                    ],
+                },
+            });
+            assert.deepEqual(sidecar.dependencyNames(gateway), ["app-ns", "crds", "istiod"]);
+            const route = sidecar.named("app-route-bookinfo");
+            assert.equal(route.type, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+            assert.equal(route.inputs.metadata.name, "bookinfo");
+            assert.deepEqual(route.inputs.spec.parentRefs, [{ name: "bookinfo-gateway" }]);
+            assert.deepEqual(route.inputs.spec.rules[0].backendRefs, [
+                { name: "productpage", port: 9080 },
+            ]);
+            assert.deepEqual(sidecar.dependencyNames(route), [
+                "app-ingress-gateway",
+                "app-ns",
+                "crds",
+                "istiod",
+            ]);
+            assert.equal(sidecar.has("app-gateway") || sidecar.has("app-vs-bookinfo"), false);
+        });
+
+        it("takes the product page URL from the Gateway's programmed address", async () => {
+            assert.equal(
+                await valueOf(sidecar.result.productPageUrl),
+                `http://${MOCK.ingressHostname}:80/productpage`,
+            );
+            assert.equal(sidecar.result.portForwardCommand, undefined);
+        });
+
+        it("with a NodePort Service: Istio's service-type annotation, and the port-forward to the Service Istio deploys", async () => {
+            const run = await buildGatewayApi({
+                namespace: "shop",
+                gatewayApiIngress: { serviceType: "NodePort", loadBalancerType: "nlb" },
+            });
+            const gateway = run.named("app-ingress-gateway");
+            assert.deepEqual(gateway.inputs.metadata.annotations, {
+                "pulumi.com/waitFor": "condition=Programmed",
+                "pulumi.com/deletionPropagationPolicy": "foreground",
+                "networking.istio.io/service-type": "NodePort",
+            });
+            assert.equal(gateway.inputs.spec.infrastructure, undefined);
+            assert.equal(
+                run.result.portForwardCommand,
+                "kubectl port-forward -n shop svc/bookinfo-gateway-istio 8080:80",
+            );
+            assert.equal(
+                await valueOf(run.result.productPageUrl),
+                "http://localhost:8080/productpage",
+            );
+        });
+
+        it("with sidecars: the namespace labelled for injection, no waypoint", () => {
+            assert.deepEqual(sidecar.named("app-ns").inputs.metadata.labels, {
+                "istio-injection": "enabled",
+            });
+            assert.equal(sidecar.has("app-waypoint"), false);
+            assert.deepEqual(
+                (sidecar.result.routingReady as pulumi.Resource[]).map(
+                    (r) => (r as unknown as { __name: string }).__name,
+                ),
+                ["crds", "istiod"],
+            );
+        });
+
+        it("in ambient mode: the namespace in the ambient mesh, using its waypoint, which routing waits for", async () => {
+            const ns = ambient.named("app-ns");
+            assert.deepEqual(ns.inputs.metadata.labels, {
+                "istio.io/dataplane-mode": "ambient",
+                "istio.io/use-waypoint": "waypoint",
+            });
+            const waypoint = ambient.named("app-waypoint");
+            assert.deepEqual(waypoint.inputs, {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                metadata: {
+                    name: "waypoint",
+                    namespace: "bookinfo",
+                    labels: { "istio.io/waypoint-for": "service" },
+                    annotations: { "pulumi.com/waitFor": "condition=Programmed" },
+                },
+                spec: {
+                    gatewayClassName: "istio-waypoint",
+                    listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }],
+                },
+            });
+            assert.deepEqual(ambient.dependencyNames(ambient.named("app-ns")), [
+                "cni",
+                "crds",
+                "istiod",
+            ]);
+            assert.deepEqual(ambient.dependencyNames(waypoint), ["app-ns", "crds", "istiod"]);
+            assert.deepEqual(
+                (await valueOf(ambient.result.routingReady)).map(
+                    (r) => (r as unknown as { __name: string }).__name,
+                ),
+                ["crds", "istiod", "app-waypoint"],
+            );
+        });
+
+        it("in ambient mode: carries the mesh's pod annotations, so that a switch of data plane restarts the pods", () => {
+            for (const d of ambient.ofType("kubernetes:apps/v1:Deployment")) {
+                const [app, version] = d.inputs.metadata.name.split("-");
+                assert.deepEqual(d.inputs.spec.template.metadata, {
+                    labels: { app, version },
+                    annotations: { "istio-eks/dataplane": "ambient" },
+                });
+            }
+            for (const d of sidecar.ofType("kubernetes:apps/v1:Deployment")) {
+                assert.equal(d.inputs.spec.template.metadata.annotations, undefined);
+            }
+        });
+
+        it("refuses ambient mode with Istio's APIs before registering anything of its own", async () => {
+            await assert.rejects(
+                buildGatewayApi({ trafficApi: "istio" }, true),
+                /trafficApi "istio" with dataplane "ambient": Istio's ambient mode routes L7 traffic in waypoints/,
+            );
+        });
+
+        it("refuses Istio's APIs without the mesh's ingress gateway", async () => {
+            await assert.rejects(
+                buildGatewayApi({ trafficApi: "istio" }),
+                /trafficApi "istio" needs the mesh's ingress gateway/,
+            );
+        });
     });
 });

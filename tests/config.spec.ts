@@ -40,6 +40,8 @@ const DEFAULTS: StackConfig = {
     traffic: TRAFFIC_DEFAULTS,
     observability: true,
     tracingSampling: 100,
+    trafficModel: { trafficApi: "istio", dataplane: "sidecar" },
+    gatewayApiCrds: "install",
     kubernetesVersion: "1.35",
     nodeInstanceType: "m5.large",
     nodeDesiredCount: 2,
@@ -130,6 +132,9 @@ const BAD_VALUES: [ConfigKey, string[], string][] = [
     ["mtls", ["STRICT", "disable"], "expected one of permissive | strict"],
     ["observability", ["yes", "True", "1", "off"], "expected true or false"],
     ["tracingSampling", ["-1", "101", "12.5", "all"], "expected a whole number from 0 to 100"],
+    ["trafficApi", ["gateway", "Istio"], "expected one of istio | gateway-api"],
+    ["dataplane", ["sidecarless", "Ambient"], "expected one of sidecar | ambient"],
+    ["gatewayApiCrds", ["skip"], "expected one of install | existing"],
     ["cluster", ["kind", "EKS"], "expected one of eks | existing"],
     ["gatewayServiceType", ["nodeport", "ClusterIP"], "expected one of LoadBalancer | NodePort"],
     ["kubernetesVersion", ["1.35.1", "latest"], 'expected MAJOR.MINOR, e.g. "1.35"'],
@@ -148,7 +153,7 @@ const SUBNET_RULE = 'expected subnet IDs such as "subnet-0123456789abcdef0"';
 const ARN_RULE = 'expected IAM role or user ARNs such as "arn:aws:iam::123456789012:role/Admin"';
 
 const UNKNOWN_ROUTNG =
-    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, observability, tracingSampling, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, istioCanaryVersion, istioRevision, dataplaneRevision, appNamespace, loadBalancerType";
+    "routng is not a setting of this program; known settings: routing, canaryWeight, ratingsFault, ratingsDelay, ratingsAbortStatus, reviewsTimeout, mtls, observability, tracingSampling, trafficApi, dataplane, gatewayApiCrds, cluster, gatewayServiceType, kubernetesVersion, nodeInstanceType, nodeDesiredCount, nodeMinCount, nodeMaxCount, sshPublicKey, vpcId, publicSubnetIds, privateSubnetIds, adminPrincipalArns, istioVersion, istioCanaryVersion, istioRevision, dataplaneRevision, appNamespace, loadBalancerType";
 
 /** Asserts that `run` throws a ConfigError with exactly these problems, each on its own line. */
 function assertConfigError(run: () => unknown, problems: string[]): void {
@@ -294,6 +299,59 @@ describe("parseConfig", () => {
             });
         }
         assert.equal(traffic({ mtls: "strict" }).mtls, "strict");
+    });
+
+    it("parses the traffic model: the Gateway API with sidecars or ambient mode, and CRDs the cluster has", () => {
+        assert.deepStrictEqual(parseConfig({ trafficApi: "gateway-api" }), {
+            ...DEFAULTS,
+            trafficModel: { trafficApi: "gateway-api", dataplane: "sidecar" },
+        });
+        assert.deepStrictEqual(
+            parseConfig({
+                trafficApi: "gateway-api",
+                dataplane: "ambient",
+                gatewayApiCrds: "existing",
+            }),
+            {
+                ...DEFAULTS,
+                trafficModel: { trafficApi: "gateway-api", dataplane: "ambient" },
+                gatewayApiCrds: "existing",
+            },
+        );
+        // Istio durations the Gateway API can say too.
+        for (const timeout of ["0.5s", "1.5s", "250ms", "1m"]) {
+            const raw = { trafficApi: "gateway-api", reviewsTimeout: timeout };
+            assert.equal(parseConfig(raw).traffic.reviewsTimeout, timeout);
+        }
+    });
+
+    describe("refuses the combination Istio does not support, naming both settings and why", () => {
+        for (const routing of ROUTING_MODE_NAMES) {
+            it(`dataplane ambient with trafficApi istio, routing ${routing}`, () => {
+                assertRejected({ dataplane: "ambient", routing }, [
+                    'trafficApi = "istio", dataplane = "ambient": not a combination Istio supports: ' +
+                        "Istio's ambient mode routes L7 traffic in waypoints with Gateway API HTTPRoutes; " +
+                        "VirtualServices there are Alpha and subsets are not routed: set trafficApi gateway-api, or dataplane sidecar",
+                ]);
+            });
+        }
+    });
+
+    it("refuses settings that only the Gateway API uses or cannot express", () => {
+        assertRejected({ gatewayApiCrds: "existing" }, [
+            'gatewayApiCrds = "existing": applies to trafficApi gateway-api only; unset it (trafficApi is istio)',
+        ]);
+        assertRejected({ trafficApi: "gateway-api", reviewsTimeout: "1.5ms" }, [
+            'reviewsTimeout = "1.5ms": with trafficApi gateway-api, expected whole milliseconds (at most 99999 of a unit), e.g. "500ms" or "0.5s"',
+        ]);
+        assertRejected(
+            { trafficApi: "gateway-api", dataplane: "ambient", istioCanaryVersion: "1.31.1" },
+            [
+                'istioCanaryVersion = "1.31.1": applies to dataplane sidecar only; unset it (dataplane is ambient, upgraded in place)',
+            ],
+        );
+        // Istio's model takes it.
+        assert.equal(parseConfig({ reviewsTimeout: "1.5ms" }).traffic.reviewsTimeout, "1.5ms");
     });
 
     it("accepts valid non-default scalar settings", () => {

@@ -19,6 +19,11 @@ export const MOCK = {
     zones: ["us-west-2a", "us-west-2b", "us-west-2c"],
     partition: { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
     vpcId: "vpc-0123456789abcdef0",
+    /** The annotations of Gateway API CRDs a cluster already has (a test may change them). */
+    gatewayApiCrdAnnotations: {
+        "gateway.networking.k8s.io/bundle-version": "v1.5.1",
+        "gateway.networking.k8s.io/channel": "standard",
+    } as Record<string, string>,
 };
 
 /** One resource as the engine would have seen it. */
@@ -177,6 +182,16 @@ function mockOutputs(type: string, name: string, inputs: Inputs, id: string | un
                 };
             }
             return {};
+        case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+            // What Istio reports once it has deployed the gateway and its load balancer.
+            return {
+                status: {
+                    addresses: [{ type: "Hostname", value: MOCK.ingressHostname }],
+                    conditions: [{ type: "Programmed", status: "True" }],
+                },
+            };
+        case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+            return id ? { metadata: { name: id, annotations: MOCK.gatewayApiCrdAnnotations } } : {};
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { latestVersion: 1 };
         case "aws:ec2/keyPair:KeyPair":

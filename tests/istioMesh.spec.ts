@@ -272,6 +272,121 @@ describe("IstioMesh", () => {
         }
         assert.equal(run.resources.filter((r) => r.parent.includes("IstioMesh")).length, 6);
     });
+
+    describe("in ambient mode, for the Gateway API", () => {
+        let run: Awaited<ReturnType<typeof build>>;
+        before(async () => {
+            run = await runPulumi(() => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+                return new IstioMesh(
+                    "mesh",
+                    {
+                        version: "1.30.5",
+                        dataplaneMode: "ambient",
+                        ingressGateway: false,
+                        gatewayApiCrds: "install",
+                    },
+                    { provider },
+                );
+            });
+        });
+
+        it("installs base, istiod with the ambient profile, cni with the ambient profile, then ztunnel, all at one version", () => {
+            assert.deepEqual(
+                run.ofType("kubernetes:helm.sh/v3:Release").map((r) => r.name),
+                ["mesh-base", "mesh-istiod", "mesh-cni", "mesh-ztunnel"],
+            );
+            assert.deepEqual(chartInputs(run.named("mesh-istiod").inputs).values, {
+                profile: "ambient",
+            });
+            assert.deepEqual(chartInputs(run.named("mesh-cni").inputs), {
+                chart: "cni",
+                version: "1.30.5",
+                repositoryOpts: { repo: REPO },
+                name: "istio-cni",
+                namespace: "istio-system",
+                values: { profile: "ambient" },
+            });
+            assert.deepEqual(chartInputs(run.named("mesh-ztunnel").inputs), {
+                chart: "ztunnel",
+                version: "1.30.5",
+                repositoryOpts: { repo: REPO },
+                name: "ztunnel",
+                namespace: "istio-system",
+                values: {},
+            });
+        });
+
+        it("orders base and the Gateway API CRDs -> istiod -> cni -> ztunnel, and makes workloads wait for all", () => {
+            assert.deepEqual(run.dependencyNames(run.named("mesh-istiod")), [
+                "mesh-base",
+                "mesh-gateway-api-crds",
+                "mesh-system",
+            ]);
+            // The CRDs are the Gateway API's standard channel, a child of the mesh.
+            assert.deepEqual(run.named("mesh-gateway-api-crds").inputs, {
+                file: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+            });
+            assert.deepEqual(run.dependencyNames(run.named("mesh-cni")), [
+                "mesh-istiod",
+                "mesh-system",
+            ]);
+            assert.deepEqual(run.dependencyNames(run.named("mesh-ztunnel")), [
+                "mesh-cni",
+                "mesh-system",
+            ]);
+            const mesh = run.result;
+            assert.deepEqual(
+                mesh.ready.map((r) => (r as unknown as { __name: string }).__name),
+                ["mesh-base", "mesh-istiod", "mesh-cni", "mesh-ztunnel"],
+            );
+        });
+
+        it("hands the app the ambient namespace labels, a pod annotation that rolls its pods, and the CNI agent to wait for", () => {
+            const mesh = run.result;
+            assert.deepEqual(mesh.dataplane.namespaceLabels, {
+                "istio.io/dataplane-mode": "ambient",
+                "istio.io/use-waypoint": "waypoint",
+            });
+            assert.equal(mesh.dataplane.podAnnotations["istio-eks/dataplane"], "ambient");
+            assert.deepEqual(
+                (mesh.dataplane.ready as k8s.helm.v3.Release[]).map(
+                    (r) => (r as unknown as { __name: string }).__name,
+                ),
+                ["mesh-base", "mesh-istiod", "mesh-cni", "mesh-ztunnel"],
+            );
+        });
+
+        it("refuses a canary control plane in ambient mode", async () => {
+            await assert.rejects(
+                runPulumi(() => {
+                    const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+                    return new IstioMesh(
+                        "mesh",
+                        { version: "1.30.5", canaryVersion: "1.31.1", dataplaneMode: "ambient" },
+                        { provider },
+                    );
+                }),
+                /ambient mode takes no canary control plane or revision/,
+            );
+        });
+
+        it("installs no gateway chart, namespace or Service read: the app's Gateway is the ingress", () => {
+            assert.equal(run.has("mesh-gateway"), false);
+            assert.equal(run.has("mesh-ingress"), false);
+            assert.equal(run.has("mesh-gateway-service"), false);
+            const mesh = run.result;
+            assert.equal(mesh.gateway, undefined);
+            assert.equal(mesh.ingressHost, undefined);
+            assert.equal(mesh.gatewayPodLabels, undefined);
+        });
+    });
+
+    it("in sidecar mode installs neither cni nor ztunnel", async () => {
+        const run = await build();
+        assert.equal(run.has("mesh-cni") || run.has("mesh-ztunnel"), false);
+        assert.equal(run.result.cni, undefined);
+    });
 });
 
 describe("IstioMesh upgrades", () => {

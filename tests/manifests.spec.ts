@@ -7,14 +7,28 @@ import * as path from "path";
 import {
     gatewaySpec,
     GATEWAY_NAME,
+    PRODUCTPAGE_ROUTES,
+    PRODUCTPAGE_SERVICE,
     productpageVirtualServiceSpec,
 } from "../components/bookinfoApp";
 import {
     gatewayPodLabels,
     GATEWAY_HTTP,
     GATEWAY_SERVICE_PORTS,
+    LOAD_BALANCER_ANNOTATIONS,
     RELEASE_NAMES,
 } from "../components/istioMesh";
+import {
+    GATEWAY_API_VERSION_V1,
+    gatewayApiPlan,
+    GatewayApiPlan,
+    HttpRouteSpec,
+    ingressGatewaySpec,
+    productpageHttpRouteSpec,
+    ServiceParentRef,
+    versionServices,
+} from "../lib/gatewayApi";
+import { waypointSpec } from "../lib/trafficModel";
 import {
     BOOKINFO_MANIFEST,
     BookinfoModel,
@@ -74,6 +88,9 @@ const SCHEMA_MODULES = {
     "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule": "DestinationRule",
     "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication": "PeerAuthentication",
     "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry": "Telemetry",
+    // The Gateway API's v1.5.1 schemas (the release Istio 1.30 requires).
+    "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway": "Gateway",
+    "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute": "HTTPRoute",
 };
 
 /** Schema classes by `apiVersion/kind`; every suite that validates loads them in `before`. */
@@ -495,5 +512,207 @@ describe("cross-checks", () => {
                 },
             ],
         });
+    });
+});
+
+// The Gateway API model: the same options give HTTPRoutes, per-version Services and, for a
+// ratings fault, a VirtualService; each is validated and cross-checked like Istio's objects.
+const VERSION_SERVICES = orElse(() => versionServices(model, VERSION_LABEL), []) as ServiceObject[];
+const NO_GATEWAY_API_PLAN: GatewayApiPlan = { ...NO_PLAN, httpRoutes: [] };
+const GATEWAY_API_PLANS = OPTIONS.map((options, i) => ({
+    mode: PLANS[i].mode,
+    options,
+    plan: orElse(
+        () => gatewayApiPlan(model.serviceVersions(VERSION_LABEL), 9080, options),
+        NO_GATEWAY_API_PLAN,
+    ),
+}));
+const gatewayApiObject = (kind: string, name: string, spec: object, metadata: object = {}) =>
+    ({
+        apiVersion: GATEWAY_API_VERSION_V1,
+        kind,
+        metadata: { name, namespace: NAMESPACE, ...metadata },
+        spec,
+    }) as ManifestObject;
+const INGRESS_GATEWAY = ingressGatewaySpec(GATEWAY_HTTP.port, LOAD_BALANCER_ANNOTATIONS.nlb);
+const PRODUCTPAGE_ROUTE = productpageHttpRouteSpec(
+    GATEWAY_NAME,
+    PRODUCTPAGE_SERVICE,
+    9080,
+    PRODUCTPAGE_ROUTES,
+);
+
+describe("Gateway API objects built by code validate", () => {
+    before(loadSchemas);
+
+    it("the ingress Gateway, with its load balancer annotations", () =>
+        validate(gatewayApiObject("Gateway", GATEWAY_NAME, INGRESS_GATEWAY)));
+    it("the ingress Gateway without annotations (NodePort)", () =>
+        validate(
+            gatewayApiObject("Gateway", GATEWAY_NAME, ingressGatewaySpec(GATEWAY_HTTP.port, {}), {
+                annotations: { "networking.istio.io/service-type": "NodePort" },
+            }),
+        ));
+    it("the waypoint Gateway", () =>
+        validate(
+            gatewayApiObject("Gateway", "waypoint", waypointSpec(), {
+                labels: { "istio.io/waypoint-for": "service" },
+            }),
+        ));
+    it("the product page HTTPRoute", () =>
+        validate(gatewayApiObject("HTTPRoute", "bookinfo", PRODUCTPAGE_ROUTE)));
+    for (const svc of VERSION_SERVICES) {
+        it(`the per-version Service ${svc.metadata.name}`, () => validate(svc));
+    }
+
+    for (const { mode, plan } of GATEWAY_API_PLANS) {
+        describe(`routing mode ${mode}`, () => {
+            for (const route of plan.httpRoutes) {
+                it(`HTTPRoute ${route.name}`, () =>
+                    validate(gatewayApiObject("HTTPRoute", route.name, route.spec)));
+            }
+            for (const vs of plan.virtualServices) {
+                it(`VirtualService ${vs.name}`, () =>
+                    validate(istioObject("VirtualService", vs.name, vs.spec)));
+            }
+        });
+    }
+
+    const REJECTED: [string, () => ManifestObject, RegExp][] = [
+        [
+            "an HTTPRoute whose timeout is an Istio duration with a fraction",
+            () =>
+                gatewayApiObject("HTTPRoute", "r", {
+                    parentRefs: [{ group: "", kind: "Service", name: "reviews", port: 9080 }],
+                    rules: [
+                        {
+                            backendRefs: [{ name: "reviews", port: 9080 }],
+                            timeouts: { request: "0.5s" },
+                        },
+                    ],
+                }),
+            /spec\/rules\/0\/timeouts\/request must match pattern/,
+        ],
+        [
+            "a Gateway listener without a port",
+            () =>
+                gatewayApiObject("Gateway", "g", {
+                    gatewayClassName: "istio",
+                    listeners: [{ name: "http", protocol: "HTTP" }],
+                }),
+            /spec\/listeners\/0 must have required property port/,
+        ],
+        [
+            "an HTTPRoute backend weight as a string",
+            () =>
+                gatewayApiObject("HTTPRoute", "r", {
+                    rules: [{ backendRefs: [{ name: "reviews-v1", port: 9080, weight: "50" }] }],
+                }),
+            /spec\/rules\/0\/backendRefs\/0\/weight must be integer/,
+        ],
+    ];
+    for (const [what, obj, message] of REJECTED) {
+        it(`rejects ${what}`, () => assert.throws(() => validate(obj()), message));
+    }
+});
+
+describe("Gateway API cross-checks", () => {
+    const allServices = [...services, ...VERSION_SERVICES];
+    const serviceNamed = (name: string) => allServices.find((s) => s.metadata.name === name);
+
+    it("each per-version Service selects the pods of exactly its version, on its service's ports", () => {
+        assert.deepStrictEqual(names(VERSION_SERVICES), [
+            "details-v1",
+            "ratings-v1",
+            "reviews-v1",
+            "reviews-v2",
+            "reviews-v3",
+            "productpage-v1",
+        ]);
+        for (const svc of VERSION_SERVICES) {
+            assert.deepStrictEqual(names(podsOf(svc.spec.selector)), [svc.metadata.name]);
+            const [service] = svc.metadata.name.split("-");
+            assert.deepStrictEqual(svc.spec.ports, serviceNamed(service)?.spec.ports);
+        }
+    });
+
+    const checkRoute = (route: { name: string; spec: HttpRouteSpec }) => {
+        for (const parent of route.spec.parentRefs as ServiceParentRef[]) {
+            assert.deepStrictEqual([parent.group, parent.kind], ["", "Service"], route.name);
+            const svc = serviceNamed(parent.name);
+            assert.ok(svc, `${route.name}: parent Service ${parent.name} exists`);
+            assert.ok(
+                svc.spec.ports.some((p) => p.port === parent.port),
+                `${route.name}: parent port`,
+            );
+        }
+        for (const b of route.spec.rules.flatMap((r) => r.backendRefs)) {
+            const svc = serviceNamed(b.name);
+            assert.ok(svc, `${route.name}: backend Service ${b.name} exists`);
+            assert.ok(
+                svc.spec.ports.some((p) => p.port === b.port),
+                `${route.name}: ${b.name}:${b.port}`,
+            );
+            const versions = new Set(
+                podsOf(svc.spec.selector).map((d) => podLabels(d)[VERSION_LABEL]),
+            );
+            // A versioned backend reaches one version; the service itself (round-robin) all of them.
+            assert.equal(
+                versions.size === 1,
+                b.name !== route.name,
+                `${route.name}: ${b.name} selects ${[...versions]}`,
+            );
+        }
+    };
+
+    for (const { mode, plan } of GATEWAY_API_PLANS) {
+        describe(`routing mode ${mode}`, () => {
+            it("every parent and backend is a Service that exists, on a port it has; versioned ones select one version", () => {
+                assert.ok(plan.httpRoutes.length > 0, "the plan was built");
+                for (const route of plan.httpRoutes) {
+                    assert.deepStrictEqual(
+                        (route.spec.parentRefs as ServiceParentRef[]).map((p) => p.name),
+                        [route.name],
+                    );
+                    checkRoute(route);
+                }
+                for (const vs of plan.virtualServices) {
+                    for (const { destination } of vs.spec.http.flatMap((h) => h.route)) {
+                        const svc = serviceNamed(destination.host);
+                        assert.ok(svc && podsOf(svc.spec.selector).length === 1, destination.host);
+                    }
+                }
+            });
+
+            it("no service has both an HTTPRoute and a VirtualService (Istio does not support both)", () => {
+                const routed = plan.httpRoutes.map((r) => r.name);
+                for (const vs of plan.virtualServices) {
+                    assert.ok(!routed.includes(vs.name), vs.name);
+                }
+            });
+        });
+    }
+
+    it("the product page route's parent is the ingress Gateway, on a listener it has, to productpage http", () => {
+        assert.deepStrictEqual(PRODUCTPAGE_ROUTE.parentRefs, [{ name: GATEWAY_NAME }]);
+        assert.deepStrictEqual(
+            INGRESS_GATEWAY.listeners.map((l) => [l.port, l.protocol]),
+            [[80, "HTTP"]],
+        );
+        // Istio's Service for the Gateway opens the listener's port: the port the URL uses.
+        assert.strictEqual(INGRESS_GATEWAY.listeners[0].port, GATEWAY_HTTP.port);
+        const [backend] = PRODUCTPAGE_ROUTE.rules[0].backendRefs;
+        assert.deepStrictEqual(backend, {
+            name: "productpage",
+            port: model.servicePort("productpage"),
+        });
+        assert.deepStrictEqual(
+            PRODUCTPAGE_ROUTE.rules[0].matches,
+            productpageVirtualServiceSpec(9080).http[0].match.map(({ uri }) =>
+                "exact" in uri
+                    ? { path: { type: "Exact", value: uri.exact } }
+                    : { path: { type: "PathPrefix", value: uri.prefix } },
+            ),
+        );
     });
 });

@@ -67,6 +67,8 @@ describe("The public API (components/index.ts)", () => {
             "ConfigError",
             "DEFAULT_ROUTING_MODE",
             "EksCluster",
+            "GatewayApiCrds",
+            "GatewayApiRouting",
             "GatewayServiceType",
             "ISTIO_SUPPORT",
             "IstioMesh",
@@ -81,12 +83,14 @@ describe("The public API (components/index.ts)", () => {
             "RoutingMode",
             "defaultTrafficOptions",
             "expectedShares",
+            "gatewayApiPlan",
             "isRoutingMode",
             "meshPlan",
             "parseConfig",
             "revisionOf",
             "routingPlan",
             "tracingMeshConfig",
+            "unsupportedTrafficModel",
             "versionProblems",
         ]);
     });

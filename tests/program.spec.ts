@@ -1,5 +1,6 @@
 import * as assert from "assert/strict";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -38,15 +39,12 @@ function changedResources(a: Run<Outputs>, b: Run<Outputs>): string[] {
             if (x === undefined || y === undefined) {
                 return true;
             }
-            try {
-                assert.deepEqual(
-                    [y.type, y.parent, y.provider, [...y.dependencies].sort(), y.inputs],
-                    [x.type, x.parent, x.provider, [...x.dependencies].sort(), x.inputs],
-                );
-                return false;
-            } catch {
-                return true;
-            }
+            // Not assert.deepEqual in a try: a failed assertion renders a diff of both, which
+            // costs seconds across the many pairs of modes.
+            return !isDeepStrictEqual(
+                [y.type, y.parent, y.provider, [...y.dependencies].sort(), y.inputs],
+                [x.type, x.parent, x.provider, [...x.dependencies].sort(), x.inputs],
+            );
         })
         .sort();
 }
@@ -456,6 +454,287 @@ describe("the program", () => {
         });
     });
 
+    // The Gateway API, with sidecars and in ambient mode: every routing mode, on a new EKS cluster.
+    const MODELS: { name: string; config: Record<string, string> }[] = [
+        { name: "gateway-api + sidecar", config: { trafficApi: "gateway-api" } },
+        {
+            name: "gateway-api + ambient",
+            config: { trafficApi: "gateway-api", dataplane: "ambient" },
+        },
+    ];
+    const GATEWAY_API = "kubernetes:gateway.networking.k8s.io/v1:";
+    for (const model of MODELS) {
+        const ambient = model.config.dataplane === "ambient";
+        describe(`with ${model.name}`, () => {
+            for (const mode of ROUTING_MODE_NAMES) {
+                describe(`routing ${mode}`, () => {
+                    let run: Run<Outputs>;
+                    before(async () => {
+                        run = await deployed({ ...model.config, routing: mode });
+                    });
+
+                    it("composes the CRDs, mesh, app and Gateway API routing, everything through the cluster's provider", () => {
+                        assert.deepEqual(
+                            run.resources
+                                .filter((r) => r.type.startsWith("istio-eks:index:"))
+                                .map((r) => [r.type, r.name])
+                                .sort(),
+                            [
+                                ["istio-eks:index:BookinfoApp", "bookinfo"],
+                                ["istio-eks:index:EksCluster", "dev"],
+                                // The mesh's child, registered once the mesh has its URN.
+                                ["istio-eks:index:GatewayApiCrds", "istio-gateway-api"],
+                                ["istio-eks:index:GatewayApiRouting", "routing"],
+                                ["istio-eks:index:IstioMesh", "istio"],
+                                ["istio-eks:index:MeshObservability", "observability"],
+                            ],
+                        );
+                        for (const r of run.resources.filter((r) =>
+                            r.type.startsWith("kubernetes:"),
+                        )) {
+                            assert.equal(run.providerName(r), "dev-k8s", `${r.type} ${r.name}`);
+                        }
+                    });
+
+                    it("registers exactly the objects of the model: no gateway chart, no Istio routing objects", () => {
+                        assert.deepEqual(
+                            run
+                                .ofType("kubernetes:helm.sh/v3:Release")
+                                .map((r) => r.name)
+                                .filter((n) => n.startsWith("istio-")),
+                            ambient
+                                ? ["istio-base", "istio-istiod", "istio-cni", "istio-ztunnel"]
+                                : ["istio-base", "istio-istiod"],
+                        );
+                        assert.deepEqual(
+                            run.resources
+                                .filter((r) => r.type.startsWith(GATEWAY_API))
+                                .map((r) => [
+                                    r.type.slice(GATEWAY_API.length),
+                                    r.inputs.metadata.name,
+                                ])
+                                .sort(),
+                            [
+                                ["Gateway", "bookinfo-gateway"],
+                                ...(ambient ? [["Gateway", "waypoint"]] : []),
+                                ["HTTPRoute", "bookinfo"],
+                                ["HTTPRoute", "details"],
+                                ["HTTPRoute", "productpage"],
+                                ["HTTPRoute", "ratings"],
+                                ...(mode === "round-robin" ? [] : [["HTTPRoute", "reviews"]]),
+                            ].sort(),
+                        );
+                        assert.deepEqual(
+                            run.resources.filter((r) =>
+                                /VirtualService|DestinationRule|networking.istio.io\/v1:Gateway/.test(
+                                    r.type,
+                                ),
+                            ),
+                            [],
+                        );
+                        assert.deepEqual(
+                            run
+                                .ofType("kubernetes:core/v1:Service")
+                                .filter((s) => !s.read)
+                                .map((s) => s.inputs.metadata.name)
+                                .filter((n) => /-v\d$/.test(n)),
+                            [
+                                "details-v1",
+                                "ratings-v1",
+                                "reviews-v1",
+                                "reviews-v2",
+                                "reviews-v3",
+                                "productpage-v1",
+                            ],
+                        );
+                        assert.equal(run.has("istio-gateway") || run.has("istio-ingress"), false);
+                    });
+
+                    it("installs the Gateway API CRDs before istiod and before any Gateway API object", () => {
+                        assert.deepEqual(run.named("istio-gateway-api-crds").inputs, {
+                            file: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+                        });
+                        assert.ok(
+                            run
+                                .dependencyNames(run.named("istio-istiod"))
+                                .includes("istio-gateway-api-crds"),
+                        );
+                        for (const r of run.resources.filter((r) =>
+                            r.type.startsWith(GATEWAY_API),
+                        )) {
+                            // After istiod, which comes after the CRDs.
+                            const deps = run.dependencyNames(r);
+                            assert.ok(
+                                deps.includes("istio-istiod"),
+                                `${r.name} waits for istiod and so the CRDs: ${deps}`,
+                            );
+                            assert.equal(r.inputs.metadata.namespace, "bookinfo");
+                        }
+                    });
+
+                    if (ambient) {
+                        it("joins the ambient mesh after the CNI agent and ztunnel, and routes through the waypoint", () => {
+                            const ns = run.named("bookinfo-ns");
+                            assert.deepEqual(ns.inputs.metadata.labels, {
+                                "istio.io/dataplane-mode": "ambient",
+                                "istio.io/use-waypoint": "waypoint",
+                            });
+                            assert.deepEqual(run.dependencyNames(ns), [
+                                "istio-base",
+                                "istio-cni",
+                                "istio-istiod",
+                                "istio-ztunnel",
+                            ]);
+                            assert.deepEqual(run.dependencyNames(run.named("istio-ztunnel")), [
+                                "istio-cni",
+                                "istio-system",
+                            ]);
+                            for (const d of run.ofType("kubernetes:apps/v1:Deployment")) {
+                                assert.deepEqual(run.dependencyNames(d), ["bookinfo-ns"]);
+                            }
+                            // Without the waypoint, ambient ignores L7 routes: it is there, and
+                            // every route of the mode waits for it.
+                            const waypoint = run.named("bookinfo-waypoint");
+                            assert.equal(waypoint.inputs.spec.gatewayClassName, "istio-waypoint");
+                            assert.equal(waypoint.inputs.metadata.name, "waypoint");
+                            const routes = run
+                                .ofType(`${GATEWAY_API}HTTPRoute`)
+                                .filter((r) => r.name.startsWith("routing-"));
+                            assert.ok(routes.length >= 3);
+                            for (const r of [
+                                ...routes,
+                                ...run.ofType("kubernetes:networking.istio.io/v1:VirtualService"),
+                            ]) {
+                                assert.ok(
+                                    run.dependencyNames(r).includes("bookinfo-waypoint"),
+                                    r.name,
+                                );
+                            }
+                        });
+                    } else {
+                        it("labels the app's namespace for sidecar injection; no waypoint", () => {
+                            assert.deepEqual(run.named("bookinfo-ns").inputs.metadata.labels, {
+                                "istio-injection": "enabled",
+                            });
+                            assert.equal(run.has("bookinfo-waypoint"), false);
+                        });
+                    }
+
+                    it("exports the product page at the Gateway's address, and the same expectation as Istio's model", async () => {
+                        const out = run.result;
+                        assert.equal(
+                            await valueOf(out.productPageUrl),
+                            `http://${MOCK.ingressHostname}:80/productpage`,
+                        );
+                        assert.equal(await valueOf(out.ingressHost), MOCK.ingressHostname);
+                        assert.equal(out.portForwardCommand, undefined);
+                        assert.equal(await valueOf(out.routingMode), mode);
+                        const istio = await deployed({ routing: mode });
+                        assert.deepEqual(
+                            await valueOf(out.reviewsExpectation),
+                            await valueOf(istio.result.reviewsExpectation),
+                        );
+                    });
+                });
+            }
+
+            it("switching between any two modes changes the reviews HTTPRoute only", async () => {
+                for (const a of ROUTING_MODE_NAMES) {
+                    for (const b of ROUTING_MODE_NAMES) {
+                        if (a < b) {
+                            const changed = changedResources(
+                                await deployed({ ...model.config, routing: a }),
+                                await deployed({ ...model.config, routing: b }),
+                            );
+                            assert.deepEqual(changed, ["routing-route-reviews"], `${a} -> ${b}`);
+                        }
+                    }
+                }
+            }).timeout(60_000); // 21 pairs of whole runs, on a busy machine too
+        });
+    }
+
+    const gatewayApiOptions: [Record<string, string>, string[]][] = [
+        // The Gateway API has no fault injection: ratings' HTTPRoute gives way to a VirtualService.
+        [{ ratingsFault: "delay" }, ["routing-route-ratings", "routing-vs-ratings"]],
+        [{ reviewsTimeout: "0.5s" }, ["routing-route-reviews"]],
+        [{ mtls: "strict" }, ["routing-peer-authentication"]],
+    ];
+    for (const [setting, expected] of gatewayApiOptions) {
+        it(`with gateway-api + ambient, setting ${JSON.stringify(setting)} changes ${expected.join(", ")} only`, async () => {
+            const config = MODELS[1].config;
+            const before = await deployed({ ...config, routing: "jason-v2" });
+            const after = await deploy({ ...config, routing: "jason-v2", ...setting });
+            assert.deepEqual(changedResources(before, after), expected);
+        });
+    }
+
+    it("on an existing cluster (kind), ambient mode with a NodePort Gateway: the port-forward to Istio's gateway Service", async () => {
+        const run = await deploy({
+            ...EXISTING,
+            gatewayServiceType: "NodePort",
+            trafficApi: "gateway-api",
+            dataplane: "ambient",
+        });
+        assert.equal(run.has("dev"), false);
+        assert.ok(run.has("bookinfo-waypoint") && run.has("istio-ztunnel"));
+        assert.equal(
+            run.named("bookinfo-ingress-gateway").inputs.metadata.annotations[
+                "networking.istio.io/service-type"
+            ],
+            "NodePort",
+        );
+        assert.equal(run.named("bookinfo-ingress-gateway").inputs.spec.infrastructure, undefined);
+        const out = run.result;
+        assert.equal(
+            out.portForwardCommand,
+            "kubectl port-forward -n bookinfo svc/bookinfo-gateway-istio 8080:80",
+        );
+        assert.equal(await valueOf(out.productPageUrl), "http://localhost:8080/productpage");
+    });
+
+    it("switching the traffic API replaces the ingress and the routing objects, not the app", async () => {
+        const before = byName(await deployed({ routing: "jason-v2" }));
+        const after = byName(await deployed({ trafficApi: "gateway-api", routing: "jason-v2" }));
+        const gone = [...before.keys()].filter((n) => !after.has(n)).sort();
+        const added = [...after.keys()].filter((n) => !before.has(n)).sort();
+        // Istio's ingress chart and Service, its Gateway and VirtualServices, the DestinationRules.
+        assert.deepEqual(gone, [
+            "bookinfo-gateway",
+            "bookinfo-vs-bookinfo",
+            "istio-gateway",
+            "istio-gateway-service",
+            "istio-ingress",
+            "routing-dr-details",
+            "routing-dr-productpage",
+            "routing-dr-ratings",
+            "routing-dr-reviews",
+            "routing-vs-details",
+            "routing-vs-productpage",
+            "routing-vs-ratings",
+            "routing-vs-reviews",
+        ]);
+        // The CRDs, the app's Gateway and its route, the per-version Services and HTTPRoutes.
+        assert.deepEqual(added, [
+            "bookinfo-ingress-gateway",
+            "bookinfo-route-bookinfo",
+            "istio-gateway-api",
+            "istio-gateway-api-crds",
+            "routing-route-details",
+            "routing-route-productpage",
+            "routing-route-ratings",
+            "routing-route-reviews",
+            ...["details-v1", "productpage-v1", "ratings-v1"].map((s) => `routing-svc-${s}`),
+            ...["v1", "v2", "v3"].map((v) => `routing-svc-reviews-${v}`),
+        ]);
+        // The app's workloads keep their inputs: nothing restarts them.
+        for (const d of [...after.values()].filter(
+            (r) => r.type === "kubernetes:apps/v1:Deployment",
+        )) {
+            assert.deepEqual(d.inputs, before.get(d.name)!.inputs, d.name);
+        }
+    });
+
     describe("with invalid settings", () => {
         const cases: [string, string, RegExp][] = [
             [
@@ -530,6 +809,16 @@ describe("the program", () => {
                 /appNamespace = "Book_Info": expected a Kubernetes namespace name/,
             ],
             ["loadBalancerType", "alb", /loadBalancerType = "alb": expected one of nlb \| clb/],
+            [
+                "dataplane",
+                "ambient",
+                /trafficApi = "istio", dataplane = "ambient": not a combination Istio supports: Istio's ambient mode routes L7 traffic in waypoints/,
+            ],
+            [
+                "trafficApi",
+                "gateway",
+                /trafficApi = "gateway": expected one of istio \| gateway-api/,
+            ],
             [
                 "routng",
                 "all-v1",

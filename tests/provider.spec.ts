@@ -109,24 +109,41 @@ describe("The component provider (provider/)", () => {
                     serviceType: "GatewayServiceType?",
                     loadBalancerType: "LoadBalancerType?",
                     meshConfig: "map<pulumi.json#/Any>?",
+                    dataplaneMode: "Dataplane?",
+                    ingressGateway: "boolean?",
+                    gatewayApiCrds: "GatewayApiCrdSource?",
                 },
                 outputs: {
                     base: RELEASE,
                     istiod: RELEASE,
                     canaryIstiod: `${RELEASE}?`,
-                    gateway: RELEASE,
+                    gateway: `${RELEASE}?`,
+                    cni: `${RELEASE}?`,
+                    ztunnel: `${RELEASE}?`,
                     ready: `${RELEASE}[]`,
                     dataplane: "DataplaneInjection",
-                    gatewayPodLabels: "map<string>",
-                    gatewayHttpTargetPort: "number",
-                    ingressHost: "string",
-                    ingressPort: "number",
+                    gatewayPodLabels: "map<string>?",
+                    gatewayHttpTargetPort: "number?",
+                    ingressHost: "string?",
+                    ingressPort: "number?",
                     portForwardCommand: "string?",
                 },
             },
             BookinfoApp: {
-                inputs: { mesh: "MeshEndpoints", namespace: "string?", manifest: "string?" },
-                outputs: { namespace: "string", productPageUrl: "string" },
+                inputs: {
+                    mesh: "MeshEndpoints",
+                    namespace: "string?",
+                    manifest: "string?",
+                    trafficApi: "TrafficApi?",
+                    gatewayApiIngress: "GatewayApiIngress?",
+                },
+                outputs: {
+                    namespace: "string",
+                    productPageUrl: "string",
+                    ingressHost: "string",
+                    ingressPort: "number",
+                    portForwardCommand: "string?",
+                },
             },
             ReviewsRouting: {
                 inputs: {
@@ -196,10 +213,15 @@ describe("The component provider (provider/)", () => {
                 MeshEndpoints: {
                     ready: `Input<${RELEASE}[]>`,
                     dataplane: "DataplaneInjection?",
-                    gatewayPodLabels: "Input<map<string>>",
-                    gatewayHttpTargetPort: "Input<number>",
-                    ingressHost: "Input<string>",
-                    ingressPort: "Input<number>",
+                    gatewayPodLabels: "Input<map<string>>?",
+                    gatewayHttpTargetPort: "Input<number>?",
+                    ingressHost: "Input<string>?",
+                    ingressPort: "Input<number>?",
+                    portForwardCommand: "string?",
+                },
+                GatewayApiIngress: {
+                    serviceType: "GatewayServiceType?",
+                    loadBalancerType: "LoadBalancerType?",
                 },
                 RatingsFaultSpec: {
                     kind: "RatingsFaultKind",
@@ -234,6 +256,9 @@ describe("The component provider (provider/)", () => {
             );
             assert.deepEqual(enums, {
                 GatewayServiceType: { LoadBalancer: "LoadBalancer", NodePort: "NodePort" },
+                Dataplane: { Sidecar: "sidecar", Ambient: "ambient" },
+                GatewayApiCrdSource: { Install: "install", Existing: "existing" },
+                TrafficApi: { Istio: "istio", GatewayApi: "gateway-api" },
                 LoadBalancerType: { nlb: "nlb", clb: "clb" },
                 RevisionTag: { stable: "stable", canary: "canary" },
                 RoutingMode: {
@@ -362,6 +387,7 @@ describe("The component provider (provider/)", () => {
             assert.deepEqual(Object.keys(state).sort(), [
                 "base",
                 "canaryIstiod",
+                "cni",
                 "dataplane",
                 "gateway",
                 "gatewayHttpTargetPort",
@@ -371,6 +397,7 @@ describe("The component provider (provider/)", () => {
                 "istiod",
                 "portForwardCommand",
                 "ready",
+                "ztunnel",
             ]);
             assert.equal(await valueOf(state.ingressHost), "localhost");
             assert.deepEqual(state.gatewayPodLabels, {

@@ -11,6 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { BookinfoApp } from "../components/bookinfoApp";
 import { EksCluster } from "../components/eksCluster";
+import { GatewayApiCrds } from "../components/gatewayApiCrds";
+import { GatewayApiRouting } from "../components/gatewayApiRouting";
 import { IstioMesh } from "../components/istioMesh";
 import { MeshObservability } from "../components/meshObservability";
 import { ReviewsRouting } from "../components/reviewsRouting";
@@ -84,6 +86,53 @@ describe("Providers, as Pulumi's convention has them", () => {
             );
         });
     }
+
+    it("GatewayApiCrds, and the mesh, app and routing of the Gateway API in ambient mode, take the Kubernetes provider from a parent's providers", async () => {
+        const run = await runPulumi(() => {
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            const parent = new pulumi.ComponentResource(
+                "test:index:Parent",
+                "parent",
+                {},
+                { providers: [provider] },
+            );
+            new GatewayApiCrds("gw-existing", { source: "existing" }, { parent });
+            const mesh = new IstioMesh(
+                "mesh",
+                {
+                    version: "1.30.5",
+                    dataplaneMode: "ambient",
+                    ingressGateway: false,
+                    gatewayApiCrds: "install",
+                },
+                { parent },
+            );
+            const app = new BookinfoApp("app", { mesh, trafficApi: "gateway-api" }, { parent });
+            new GatewayApiRouting(
+                "routing",
+                { namespace: app.namespace, mode: "jason-v2", istioReady: app.routingReady },
+                { parent },
+            );
+        });
+        const used = kubernetesProviders(run);
+        const names = used.map(([name]) => name);
+        for (const name of [
+            "gw-existing-gateways-crd",
+            "mesh-ztunnel",
+            "app-waypoint",
+            "app-ingress-gateway",
+            "routing-route-reviews",
+            "routing-svc-reviews-v2",
+        ]) {
+            assert.ok(names.includes(name), name);
+        }
+        assert.deepEqual(
+            used.filter(([, provider]) => provider !== "k8s"),
+            [],
+        );
+        // The remote ConfigFile of the CRDs gets the provider for its package too.
+        assert.equal(run.providerName(run.named("mesh-gateway-api-crds")), "k8s");
+    });
 
     it("without any provider, the components leave Kubernetes resources to Pulumi's default provider", async () => {
         const run = await meshAppRouting(() => ({}));
