@@ -11,9 +11,9 @@
  *   tags `stable` and `canary` point at the two revisions, the app namespace carries
  *   `istio.io/rev=<tag>`, and switching the tag rolls the workloads onto the other control plane.
  *
- * Sidecar mode only, for now. Once the ambient charts are installed here, an in-place upgrade
- * goes base -> istiod -> cni -> ztunnel -> gateway as Istio's ambient upgrade guide orders it,
- * and ztunnel, one per node, has no canary: it upgrades in place even while istiod canaries.
+ * In ambient mode (IstioMesh's `dataplaneMode`), only in place: the releases depend on one
+ * another base -> istiod -> cni -> ztunnel, the order of Istio's ambient upgrade guide, and
+ * ztunnel, one per node, has no canary. The revision-based canary is refused there for now.
  */
 
 /** Istio's Helm repositories. */
