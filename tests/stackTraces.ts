@@ -1,36 +1,42 @@
 /**
- * Loaded by mocha before the specs (.mocharc.json). `@pulumi/pulumi` captures a stack trace for
- * every promise it creates (`debuggablePromise`, read only with PULUMI_DEBUG_PROMISE_LEAKS) and
- * every resource (`Resource.callsites`, the source position sent to the engine, which the mocks
- * ignore): tens of thousands per test run. ts-node source-maps each of them, and TypeScript raises
- * `Error.stackTraceLimit` to 100 when it loads, which made up more than half of mocha's time.
- * Those captures are formatted as V8 does by default (positions in the transpiled code); every
- * other stack, a failing test's included, is still source-mapped to the .ts lines.
+ * Loaded by mocha before the specs (.mocharc.json), to keep the SDK's stack captures cheap.
+ * `@pulumi/pulumi` takes `new Error().stack` for every promise it creates (`debuggablePromise`,
+ * read only with PULUMI_DEBUG_PROMISE_LEAKS set) and every resource (`Resource.callsites`, the
+ * source position sent to the engine, which the mocks ignore): tens of thousands per program
+ * run, each source-mapped by ts-node. That was over half of mocha's time. Every other stack, a
+ * failing test's included, is still source-mapped to the .ts lines.
  */
 import * as path from "path";
 
-// Node's default, which TypeScript raises to 100 when ts-node loads it.
-Error.stackTraceLimit = 10;
-
 const SDK = path.dirname(require.resolve("@pulumi/pulumi/package.json")) + path.sep;
-/** The SDK functions whose `new Error().stack` is a capture, not an error. */
-const CAPTURES = new Set(["debuggablePromise", "callsites"]);
 
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    // Nothing reads a promise's stack then: capture none (the leak check itself still runs).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+    const debuggablePromise = debuggable.debuggablePromise;
+    if (typeof debuggablePromise !== "function") {
+        throw new Error(
+            "tests/stackTraces.ts: @pulumi/pulumi/runtime/debuggable has no debuggablePromise any more; update this file to the SDK",
+        );
+    }
+    debuggable.debuggablePromise = (...args: unknown[]) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return debuggablePromise(...args);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+}
+
+// A resource's call sites: formatted as V8 does by default, positions in the transpiled code.
 const sourceMapped = Error.prepareStackTrace;
 if (sourceMapped !== undefined) {
     Error.prepareStackTrace = (error, frames) => {
         const top = frames[0];
-        if (
-            top !== undefined &&
-            CAPTURES.has(top.getFunctionName() ?? "") &&
-            (top.getFileName() ?? "").startsWith(SDK)
-        ) {
-            if (
-                top.getFunctionName() === "debuggablePromise" &&
-                !process.env.PULUMI_DEBUG_PROMISE_LEAKS
-            ) {
-                return `${error}`;
-            }
+        if (top?.getFunctionName() === "callsites" && top.getFileName()?.startsWith(SDK)) {
             return `${error}${frames.map((frame) => `\n    at ${frame}`).join("")}`;
         }
         return sourceMapped(error, frames);
