@@ -40,6 +40,14 @@ describe("scripts/pulumi.sh", () => {
         assert.deepEqual(res.calls, ["stack select local"]);
     });
 
+    it("removes the local stack as the README says, when only that stack exists", () => {
+        fs.mkdirSync(w.stateDir);
+        const args = ["stack", "rm", "--preserve-config", "--yes", "local"];
+        const res = w.run(args, { FAKE_STACKS: "local", PULUMI_STACK: "local" });
+        assert.equal(res.status, 0, res.stderr);
+        assert.deepEqual(res.calls, ["stack select local", args.join(" ")]);
+    });
+
     it("passes on any other reason the stack cannot be selected, creating nothing", () => {
         fs.mkdirSync(w.stateDir);
         const res = w.run(["preview"], { FAKE_SELECT_ERROR: "error: failed to load checkpoint" });
