@@ -115,6 +115,8 @@ export const productPageUrl = app.productPageUrl;
 /** With a NodePort gateway: run this, then open productPageUrl. */
 export const portForwardCommand = app.portForwardCommand;
 export const routingMode = routing.mode;
+/** sidecar or ambient: whose metrics `npm run verify -- --prometheus` reads. */
+export { dataplane };
 /** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
 export const reviewsExpectation = routing.expectedShares;
 /** With observability: each UI's port-forward command and local URL (`npm run dashboards`). */

@@ -1,10 +1,11 @@
 /**
  * The mesh's own view of a `npm run verify` run, the pure half of `--prometheus`: the query that
- * reads the reviews requests the sidecars recorded, reading Prometheus's answers, the counts of
+ * reads the reviews requests the mesh's L7 proxies recorded (sidecars, or ambient mode's waypoint), reading Prometheus's answers, the counts of
  * the run's window, the expectation they must meet (the readers' expectations combined in the
  * proportions the run used) and the verdict. scripts/verify.ts asks and prints.
  */
 import { ERROR_OUTCOME, ExpectedShares, Reader, READERS, REVIEWS_SERVICE } from "./routing";
+import { Dataplane, DATAPLANES } from "./trafficModel";
 import { formatShare, judgeOutcomes, pad, TOLERANCE_SIGMAS, Verdict } from "./verify";
 
 /** The Istio metric counting requests, by the proxies' standard labels. */
@@ -14,14 +15,64 @@ export const REQUESTS_METRIC = "istio_requests_total";
 export const VERSION_LABEL = "destination_version";
 
 /**
- * Requests to reviews so far, by the version that served them, as the serving side's proxies
- * count them (`reporter="destination"`: one count per request that reached a reviews pod).
+ * The `reporter` label of the proxy that counts a request on the serving side, by data plane: a
+ * reviews pod's sidecar reports "destination"; in ambient mode pods have no proxy and the
+ * namespace's waypoint counts the requests it routes as "waypoint" (istiod configures its stats
+ * filter as reporter SERVER_GATEWAY; Istio's ambient tests query reporter="waypoint"). ztunnel
+ * counts only TCP connections, never requests.
  */
-export function meshQuery(service = REVIEWS_SERVICE): string {
+export const REPORTERS: Record<Dataplane, string> = {
+    sidecar: "destination",
+    ambient: "waypoint",
+};
+
+/** The reporters a query covers: the data plane's, or when it is not known, every one's. */
+export function reportersOf(dataplane?: Dataplane): string[] {
+    return dataplane === undefined ? DATAPLANES.map((d) => REPORTERS[d]) : [REPORTERS[dataplane]];
+}
+
+/**
+ * Requests to reviews so far, by the version that served them, as the serving side's proxies
+ * count them (one count per request that reached a reviews pod). Without a known data plane it
+ * asks for both reporters: the bookinfo namespace is in one data plane, so only one of them
+ * counts its requests.
+ */
+export function meshQuery(dataplane?: Dataplane, service = REVIEWS_SERVICE): string {
+    const reporters = reportersOf(dataplane);
+    const reporter =
+        reporters.length === 1
+            ? `reporter="${reporters[0]}"`
+            : `reporter=~"${reporters.join("|")}"`;
     return (
         `sum by (${VERSION_LABEL}) ` +
-        `(${REQUESTS_METRIC}{reporter="destination",destination_service_name="${service}"})`
+        `(${REQUESTS_METRIC}{${reporter},destination_service_name="${service}"})`
     );
+}
+
+/**
+ * The data plane in use, from the stack output `dataplane`; undefined when the stack does not
+ * say (a stack deployed before the output existed, or no stack read).
+ */
+export function dataplaneOutput(value: unknown): Dataplane | undefined {
+    return (DATAPLANES as readonly unknown[]).includes(value) ? (value as Dataplane) : undefined;
+}
+
+/** Why a data plane's proxies recorded nothing at all for reviews: what to look at. */
+export function noMetricsCause(dataplane?: Dataplane): string {
+    const sidecar =
+        "its pods run without sidecars (kubectl get pods -n bookinfo shows 1/1; then " +
+        "kubectl rollout restart deployment -n bookinfo)";
+    const ambient =
+        "no waypoint routes its requests (kubectl get gateway waypoint -n bookinfo; the " +
+        "namespace needs the labels istio.io/dataplane-mode=ambient and istio.io/use-waypoint=waypoint: " +
+        "kubectl get namespace bookinfo --show-labels)";
+    const cause =
+        dataplane === "sidecar"
+            ? sidecar
+            : dataplane === "ambient"
+              ? `in ambient mode ${ambient}`
+              : `with sidecars, ${sidecar}; in ambient mode, ${ambient}`;
+    return `${cause}, or Prometheus does not scrape them`;
 }
 
 /** Prometheus could not be asked, or did not answer as its HTTP API does. */
@@ -108,7 +159,7 @@ export interface MeshVerdict extends Verdict {
 /**
  * Judges the mesh's counts against the combined expectation, by the rules the pages are judged
  * by. No requests at all is the silent failure it exists to catch: reviews pods without
- * sidecars record nothing (and ignore the routing, too). Under a ratings fault the expectation
+ * sidecars, or in ambient mode without a waypoint, record nothing (and ignore the routing, too). Under a ratings fault the expectation
  * holds errors in place of versions, and a faulted page reaches reviews once or (retried by
  * productpage) twice, so then only the presence of metrics is judged.
  */
@@ -116,6 +167,7 @@ export function judgeMesh(
     counts: Record<string, number>,
     expected: Record<string, number>,
     seriesExisted: boolean,
+    dataplane?: Dataplane,
     sigmas = TOLERANCE_SIGMAS,
 ): MeshVerdict {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -126,10 +178,8 @@ export function judgeMesh(
                 seriesExisted
                     ? `Prometheus recorded no requests to ${REVIEWS_SERVICE} during the run: were the ` +
                       "pages served (see the errors above), and has Prometheus scraped since?"
-                    : `Prometheus has no ${REQUESTS_METRIC} for ${REVIEWS_SERVICE} at all: its pods run ` +
-                      "without sidecars (kubectl get pods -n bookinfo shows 1/1; then " +
-                      "kubectl rollout restart deployment -n bookinfo), or Prometheus does not " +
-                      "scrape them",
+                    : `Prometheus has no ${REQUESTS_METRIC} for ${REVIEWS_SERVICE} at all: ` +
+                      noMetricsCause(dataplane),
             ],
         };
     }

@@ -3,6 +3,7 @@
  * `npm run verify -- --prometheus <url>`. Reading the answer is lib/meshView.ts's part.
  */
 import { countsByVersion, meshQuery, PrometheusError } from "../lib/meshView";
+import { Dataplane } from "../lib/trafficModel";
 
 /** The counters of reviews requests by version, now, and whether Prometheus had any at all. */
 export interface MeshReading {
@@ -11,15 +12,19 @@ export interface MeshReading {
 }
 
 /**
- * Runs the instant query {@link meshQuery} at `/api/v1/query` under `base` (a server's root,
- * or a path it is served under).
+ * Runs the instant query {@link meshQuery} (the reporter of `dataplane`, or of both when it is
+ * not known) at `/api/v1/query` under `base` (a server's root, or a path it is served under).
  *
  * @throws PrometheusError saying why there is no answer: unreachable, an HTTP error, a failed
  *   query, or an answer that is not Prometheus's.
  */
-export async function readMesh(base: string, timeoutSeconds: number): Promise<MeshReading> {
+export async function readMesh(
+    base: string,
+    timeoutSeconds: number,
+    dataplane?: Dataplane,
+): Promise<MeshReading> {
     const url = new URL("api/v1/query", base.endsWith("/") ? base : `${base}/`);
-    url.searchParams.set("query", meshQuery());
+    url.searchParams.set("query", meshQuery(dataplane));
     let res: Response;
     let text: string;
     try {

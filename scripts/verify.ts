@@ -18,13 +18,16 @@ import * as path from "path";
 import { BookinfoModel } from "../lib/manifests";
 import {
     countsBetween,
+    dataplaneOutput,
     judgeMesh,
     meshExpectation,
     MeshVerdict,
     PrometheusError,
     renderMeshView,
+    reportersOf,
 } from "../lib/meshView";
 import { SCRAPE_INTERVAL_SECONDS } from "../lib/observability";
+import { Dataplane } from "../lib/trafficModel";
 import {
     ExpectedShares,
     Reader,
@@ -143,6 +146,8 @@ interface Target {
     /** e.g. "stack output reviewsExpectation (routing jason-v2)". */
     readonly source: string;
     readonly mode?: string;
+    /** The stack's data plane (output `dataplane`), when the stack was read and says. */
+    readonly dataplane?: Dataplane;
 }
 
 /** How scripts/pulumi.sh says that the stack does not exist (it never creates one to read it). */
@@ -187,6 +192,7 @@ async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
             expectation: expectationForMode(args.expect, args.canaryWeight, reviewsVersions()),
             source: `--expect ${args.expect}${weight}`,
             mode: args.expect,
+            dataplane: dataplaneOutput(outputs?.dataplane),
         };
     }
     if (outputs?.reviewsExpectation === undefined) {
@@ -207,6 +213,7 @@ async function resolveTarget(args: VerifyArgs, io: VerifyIo): Promise<Target> {
         expectation,
         source: `stack output reviewsExpectation${mode ? ` (routing ${mode})` : ""}`,
         mode,
+        dataplane: dataplaneOutput(outputs?.dataplane),
     };
 }
 
@@ -386,7 +393,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             // The counters before the round; asked first, so an unreachable Prometheus stops
             // the check before any page is loaded.
             try {
-                meshBefore = await readMesh(args.prometheus, args.timeoutSeconds);
+                meshBefore = await readMesh(args.prometheus, args.timeoutSeconds, target.dataplane);
             } catch (e) {
                 return prometheusFailed(e);
             }
@@ -431,7 +438,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         await new Promise((resolve) => setTimeout(resolve, settleMs));
         let after: MeshReading;
         try {
-            after = await readMesh(args.prometheus, args.timeoutSeconds);
+            after = await readMesh(args.prometheus, args.timeoutSeconds, target.dataplane);
         } catch (e) {
             return prometheusFailed(e);
         }
@@ -440,7 +447,11 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             READERS.map((r) => [r, Object.values(tally[r].counts).reduce((a, b) => a + b, 0)]),
         ) as Record<Reader, number>;
         const expected = meshExpectation(target.expectation, pages);
-        mesh = { counts, expected, verdict: judgeMesh(counts, expected, after.seriesExist) };
+        mesh = {
+            counts,
+            expected,
+            verdict: judgeMesh(counts, expected, after.seriesExist, target.dataplane),
+        };
     }
 
     const waited =
@@ -480,7 +491,8 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         if (mesh !== undefined) {
             lines.push(
                 "",
-                `Mesh: ${args.prometheus}, reviews requests by destination_version (reporter destination)`,
+                `Mesh: ${args.prometheus}, reviews requests by destination_version ` +
+                    `(reporter ${reportersOf(target.dataplane).join(" or ")})`,
                 "",
                 renderMeshView(mesh.counts, mesh.expected),
                 "",

@@ -8,6 +8,7 @@ import {
     judgeMesh,
     meshExpectation,
     meshQuery,
+    noMetricsCause,
     PrometheusError,
 } from "../lib/meshView";
 import { defaultTrafficOptions, expectedShares } from "../lib/routing";
@@ -19,10 +20,20 @@ import { PrometheusStub, vectorAnswer } from "./prometheusStub";
 const VERSIONS = ["v1", "v2", "v3"];
 
 describe("the mesh's view (lib/meshView.ts)", () => {
-    it("asks for the reviews requests by version, as the serving proxies count them", () => {
+    it("asks for the reviews requests by version, as the serving proxies of the data plane count them", () => {
+        assert.equal(
+            meshQuery("sidecar"),
+            'sum by (destination_version) (istio_requests_total{reporter="destination",destination_service_name="reviews"})',
+        );
+        // Ambient pods have no proxy: the waypoint counts the requests it routes.
+        assert.equal(
+            meshQuery("ambient"),
+            'sum by (destination_version) (istio_requests_total{reporter="waypoint",destination_service_name="reviews"})',
+        );
+        // Not knowing the data plane, both: the namespace is in one, so one of them counts.
         assert.equal(
             meshQuery(),
-            'sum by (destination_version) (istio_requests_total{reporter="destination",destination_service_name="reviews"})',
+            'sum by (destination_version) (istio_requests_total{reporter=~"destination|waypoint",destination_service_name="reviews"})',
         );
     });
 
@@ -85,14 +96,33 @@ describe("the mesh's view (lib/meshView.ts)", () => {
         ]);
     });
 
-    it("names reviews pods without sidecars when the mesh recorded nothing at all", () => {
+    it("names the data plane's likely cause when the mesh recorded nothing at all", () => {
         const expected = { v1: 1, v2: 0, v3: 0, error: 0 };
-        const verdict = judgeMesh({}, expected, false);
-        assert.equal(verdict.holds, false);
-        assert.match(verdict.problems[0], /^Prometheus has no istio_requests_total for reviews/);
-        assert.match(verdict.problems[0], /without sidecars \(kubectl get pods -n bookinfo/);
+        const sidecar = judgeMesh({}, expected, false, "sidecar");
+        assert.equal(sidecar.holds, false);
+        assert.deepEqual(sidecar.problems, [
+            "Prometheus has no istio_requests_total for reviews at all: its pods run without sidecars " +
+                "(kubectl get pods -n bookinfo shows 1/1; then kubectl rollout restart deployment -n bookinfo), " +
+                "or Prometheus does not scrape them",
+        ]);
+        assert.deepEqual(judgeMesh({}, expected, false, "ambient").problems, [
+            "Prometheus has no istio_requests_total for reviews at all: in ambient mode no waypoint routes " +
+                "its requests (kubectl get gateway waypoint -n bookinfo; the namespace needs the labels " +
+                "istio.io/dataplane-mode=ambient and istio.io/use-waypoint=waypoint: " +
+                "kubectl get namespace bookinfo --show-labels), or Prometheus does not scrape them",
+        ]);
+        // Not knowing the data plane, both causes.
+        assert.deepEqual(judgeMesh({}, expected, false).problems, [
+            "Prometheus has no istio_requests_total for reviews at all: with sidecars, its pods run " +
+                "without sidecars (kubectl get pods -n bookinfo shows 1/1; then kubectl rollout restart " +
+                "deployment -n bookinfo); in ambient mode, no waypoint routes its requests (kubectl get " +
+                "gateway waypoint -n bookinfo; the namespace needs the labels istio.io/dataplane-mode=ambient " +
+                "and istio.io/use-waypoint=waypoint: kubectl get namespace bookinfo --show-labels), or " +
+                "Prometheus does not scrape them",
+        ]);
+        assert.equal(noMetricsCause("ambient").includes("sidecar"), false);
         assert.match(
-            judgeMesh({ v1: 0 }, expected, true).problems[0],
+            judgeMesh({ v1: 0 }, expected, true, "ambient").problems[0],
             /^Prometheus recorded no requests to reviews during the run/,
         );
     });
@@ -137,13 +167,16 @@ describe("npm run verify --prometheus against a stand-in Prometheus on 127.0.0.1
         page = prometheus = undefined;
     });
 
-    async function verify(argv: string[]) {
+    async function verify(argv: string[], outputs?: Record<string, unknown>) {
         const out: string[] = [];
         const err: string[] = [];
         const code = await main(argv, {
             stdout: { write: (t: string) => out.push(t) },
             stderr: { write: (t: string) => err.push(t) },
-            readStackOutputs: () => Promise.reject(new Error("this test has no stack")),
+            readStackOutputs: () =>
+                outputs === undefined
+                    ? Promise.reject(new Error("this test has no stack"))
+                    : Promise.resolve(outputs),
             meshSettleMs: 0,
         });
         return { code, stdout: out.join(""), stderr: err.join("") };
@@ -177,7 +210,7 @@ describe("npm run verify --prometheus against a stand-in Prometheus on 127.0.0.1
                 [
                     "OK: the routing holds.",
                     "",
-                    `Mesh: ${stubs.prometheus.url}, reviews requests by destination_version (reporter destination)`,
+                    `Mesh: ${stubs.prometheus.url}, reviews requests by destination_version (reporter destination or waypoint)`,
                     "",
                     "requests   v1   v2  v3",
                     "mesh        6    6   0",
@@ -189,11 +222,82 @@ describe("npm run verify --prometheus against a stand-in Prometheus on 127.0.0.1
             ),
             run.stdout,
         );
+        // Without a stack to say which data plane, the query covers both reporters.
         assert.deepEqual(stubs.prometheus.queries, [
-            'sum by (destination_version) (istio_requests_total{reporter="destination",destination_service_name="reviews"})',
-            'sum by (destination_version) (istio_requests_total{reporter="destination",destination_service_name="reviews"})',
+            'sum by (destination_version) (istio_requests_total{reporter=~"destination|waypoint",destination_service_name="reviews"})',
+            'sum by (destination_version) (istio_requests_total{reporter=~"destination|waypoint",destination_service_name="reviews"})',
         ]);
         assert.match(run.stderr, /Waiting 0 s for Prometheus to scrape the proxies\.\.\.\n/);
+    });
+
+    /** The stack's outputs for `mode` in `dataplane`, the page at `page`. */
+    const stackOutputs = (p: ProductpageStub, mode: string, dataplane: string) => ({
+        productPageUrl: p.url,
+        routingMode: mode,
+        reviewsExpectation: expectedShares(defaultTrafficOptions(mode as "jason-v2"), VERSIONS),
+        dataplane,
+    });
+
+    for (const [dataplane, reporter] of [
+        ["sidecar", "destination"],
+        ["ambient", "waypoint"],
+    ]) {
+        it(`on a ${dataplane} stack, reads the requests its ${reporter === "waypoint" ? "waypoint" : "sidecars"} counted (reporter ${reporter})`, async () => {
+            const stubs = await start("v1", "v2");
+            stubs.prometheus.reporter = reporter;
+            const run = await verify(
+                ["--requests", "6", "--prometheus", stubs.prometheus.url],
+                stackOutputs(stubs.page, "jason-v2", dataplane),
+            );
+            assert.equal(run.code, 0, run.stdout + run.stderr);
+            assert.ok(
+                run.stdout.endsWith(
+                    [
+                        `Mesh: ${stubs.prometheus.url}, reviews requests by destination_version (reporter ${reporter})`,
+                        "",
+                        "requests   v1   v2  v3",
+                        "mesh        6    6   0",
+                        "expected  50%  50%  0%",
+                        "",
+                        "OK: the mesh agrees.",
+                        "",
+                    ].join("\n"),
+                ),
+                run.stdout,
+            );
+            const query = `sum by (destination_version) (istio_requests_total{reporter="${reporter}",destination_service_name="reviews"})`;
+            assert.deepEqual(stubs.prometheus.queries, [query, query]);
+        });
+    }
+
+    it("with an ambient stack, names the waypoint when Prometheus has no reviews metrics at all", async () => {
+        const stubs = await start("v1", "v1");
+        // The reviews pods' sidecars would count, but ambient pods have none: nothing reports.
+        stubs.prometheus.reporter = "destination";
+        delete stubs.prometheus.counters.v1;
+        const run = await verify(
+            ["--requests", "6", "--prometheus", stubs.prometheus.url],
+            stackOutputs(stubs.page, "all-v1", "ambient"),
+        );
+        assert.equal(run.code, 1);
+        assert.match(
+            run.stdout,
+            /\nWRONG: the mesh does not agree:\n {2}- Prometheus has no istio_requests_total for reviews at all: in ambient mode no waypoint routes its requests \(kubectl get gateway waypoint -n bookinfo;/,
+        );
+    });
+
+    it("with a sidecar stack, names pods without sidecars when Prometheus has no reviews metrics at all", async () => {
+        const stubs = await start("v1", "v1");
+        stubs.prometheus.answer = () => vectorAnswer({});
+        const run = await verify(
+            ["--requests", "6", "--prometheus", stubs.prometheus.url],
+            stackOutputs(stubs.page, "all-v1", "sidecar"),
+        );
+        assert.equal(run.code, 1);
+        assert.match(
+            run.stdout,
+            /\nWRONG: the mesh does not agree:\n {2}- Prometheus has no istio_requests_total for reviews at all: its pods run without sidecars \(kubectl get pods -n bookinfo shows 1\/1;/,
+        );
     });
 
     it("fails when the mesh disagrees with the pages", async () => {
@@ -212,14 +316,14 @@ describe("npm run verify --prometheus against a stand-in Prometheus on 127.0.0.1
         );
     });
 
-    it("names pods without sidecars when Prometheus has no reviews metrics at all", async () => {
+    it("names both data planes' causes when, without a stack, Prometheus has no reviews metrics at all", async () => {
         const stubs = await start("v1", "v1");
         stubs.prometheus.answer = () => vectorAnswer({});
         const run = await verify(args(stubs, "all-v1"));
         assert.equal(run.code, 1);
         assert.match(
             run.stdout,
-            /\nWRONG: the mesh does not agree:\n {2}- Prometheus has no istio_requests_total for reviews at all: its pods run without sidecars/,
+            /\nWRONG: the mesh does not agree:\n {2}- Prometheus has no istio_requests_total for reviews at all: with sidecars, its pods run without sidecars .*; in ambient mode, no waypoint routes its requests/,
         );
     });
 

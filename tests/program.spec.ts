@@ -144,6 +144,7 @@ describe("the program", () => {
                 assert.deepEqual(Object.keys(out).sort(), [
                     "clusterName",
                     "dashboards",
+                    "dataplane",
                     "ingressHost",
                     "ingressPort",
                     "kubeconfig",
@@ -163,6 +164,7 @@ describe("the program", () => {
                     `http://${MOCK.ingressHostname}:80/productpage`,
                 );
                 assert.equal(await valueOf(out.routingMode), mode);
+                assert.equal(out.dataplane, "sidecar");
                 assert.deepEqual(out.dashboards, dashboards());
             });
 
@@ -691,6 +693,7 @@ describe("the program", () => {
             "kubectl port-forward -n bookinfo svc/bookinfo-gateway-istio 8080:80",
         );
         assert.equal(await valueOf(out.productPageUrl), "http://localhost:8080/productpage");
+        assert.equal(out.dataplane, "ambient");
     });
 
     it("switching the traffic API replaces the ingress and the routing objects, not the app", async () => {

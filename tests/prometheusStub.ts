@@ -37,6 +37,11 @@ export class PrometheusStub {
     public url = "";
     /** The reviews requests "recorded" so far, by version. */
     public readonly counters: Record<string, number> = {};
+    /**
+     * The `reporter` label the counters carry: a query that does not select it (by `=` or by a
+     * `=~` alternative) gets an empty vector, as from a mesh whose proxies report otherwise.
+     */
+    public reporter = "destination";
     /** The `query` parameter of every request to /api/v1/query, in order. */
     public readonly queries: string[] = [];
     /** Answers instead of the counters, when set: the n-th query gets answer(n). */
@@ -50,9 +55,11 @@ export class PrometheusStub {
                 res.writeHead(404).end("404 page not found");
                 return;
             }
-            this.queries.push(url.searchParams.get("query") ?? "");
+            const query = url.searchParams.get("query") ?? "";
+            this.queries.push(query);
             const answer =
-                this.answer?.(this.queries.length - 1) ?? vectorAnswer({ ...this.counters });
+                this.answer?.(this.queries.length - 1) ??
+                vectorAnswer(this.selects(query) ? { ...this.counters } : {});
             res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
         });
     }
@@ -76,6 +83,15 @@ export class PrometheusStub {
             }
             return answer;
         };
+    }
+
+    /** Whether a query's reporter matcher takes {@link reporter}. */
+    private selects(query: string): boolean {
+        const m = /reporter(=~?)"([^"]*)"/.exec(query);
+        return (
+            m !== null &&
+            (m[1] === "=" ? m[2] === this.reporter : m[2].split("|").includes(this.reporter))
+        );
     }
 
     async close(): Promise<void> {
