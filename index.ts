@@ -85,7 +85,12 @@ const app = new BookinfoApp(
 const routing = gatewayApi
     ? new GatewayApiRouting(
           "routing",
-          { namespace: app.namespace, ...config.traffic, istioReady: app.routingReady },
+          {
+              namespace: app.namespace,
+              ...config.traffic,
+              istioReady: mesh.ready,
+              waypointName: app.waypointName,
+          },
           { provider },
       )
     : new ReviewsRouting(

@@ -196,7 +196,6 @@ const internalsOf = new WeakMap<
     {
         objects: Record<string, ObjectResource>;
         waypoint?: k8s.apiextensions.CustomResource;
-        routingReady: pulumi.Input<pulumi.Resource[]>;
     }
 >();
 
@@ -219,6 +218,11 @@ export class BookinfoApp extends pulumi.ComponentResource {
     public readonly ingressPort: pulumi.Output<number>;
     /** With a NodePort ingress: the command that makes it reachable on localhost. */
     public readonly portForwardCommand?: string;
+    /**
+     * Ambient mode: the name of the namespace's waypoint, known once it is programmed. Give it
+     * to `GatewayApiRouting`'s `waypointName`, so that the routes wait for the waypoint.
+     */
+    public readonly waypointName?: pulumi.Output<string>;
 
     constructor(name: string, args: BookinfoAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:BookinfoApp", name, {}, opts);
@@ -312,10 +316,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
                 { ...k8sOpts, dependsOn: args.mesh.ready },
             );
         }
-        const routingReady =
-            waypoint === undefined
-                ? args.mesh.ready
-                : pulumi.output(args.mesh.ready).apply((ready) => [...ready, waypoint]);
+        this.waypointName = waypoint?.metadata.name;
 
         const productpagePort = model.servicePort(PRODUCTPAGE_SERVICE);
         if (trafficApi === "istio") {
@@ -367,7 +368,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
         }
 
         this.namespace = namespace;
-        internalsOf.set(this, { objects, waypoint, routingReady });
+        internalsOf.set(this, { objects, waypoint });
         this.productPageUrl = pulumi.interpolate`http://${this.ingressHost}:${this.ingressPort}/productpage`;
         this.registerOutputs({
             namespace: this.namespace,
@@ -375,6 +376,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
             ingressHost: this.ingressHost,
             ingressPort: this.ingressPort,
             portForwardCommand: this.portForwardCommand,
+            waypointName: this.waypointName,
         });
     }
 
@@ -389,14 +391,6 @@ export class BookinfoApp extends pulumi.ComponentResource {
     /** Ambient mode: the namespace's waypoint, which applies L7 routing (TypeScript only). */
     public get waypoint(): k8s.apiextensions.CustomResource | undefined {
         return internalsOf.get(this)?.waypoint;
-    }
-
-    /**
-     * What routing objects must wait for: the mesh's `ready`, and in ambient mode the waypoint,
-     * without which ambient ignores L7 routes (TypeScript only).
-     */
-    public get routingReady(): pulumi.Input<pulumi.Resource[]> {
-        return internalsOf.get(this)?.routingReady ?? [];
     }
 
     /**

@@ -2,13 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { GATEWAY_API_VERSION_V1, gatewayApiPlan, versionServices } from "../lib/gatewayApi";
-import { BookinfoModel } from "../lib/manifests";
+import { BookinfoModel, parseManifest } from "../lib/manifests";
 import {
     defaultTrafficOptions,
     expectedShares,
     ExpectedShares,
     MtlsMode,
-    RatingsFault,
+    ratingsFaultOf,
+    RatingsFaultSpec,
     REVIEWS_SERVICE,
     RoutingMode,
     TrafficOptions,
@@ -24,10 +25,11 @@ export interface GatewayApiRoutingArgs {
     /** Percent of reviews traffic for v3 in mode `canary`, a whole number from 0 to 100. Defaults to 10. */
     canaryWeight?: number;
     /**
-     * A fault for the test user's requests to ratings. The Gateway API has none, so ratings then
-     * gets a VirtualService instead of its HTTPRoute. Defaults to none.
+     * A fault for the test user's requests to ratings: `{ kind: "delay", fixedDelay: "7s" }` or
+     * `{ kind: "abort", httpStatus: 500 }`. The Gateway API has none, so ratings then gets a
+     * VirtualService instead of its HTTPRoute. Defaults to none.
      */
-    ratingsFault?: RatingsFault;
+    ratingsFault?: RatingsFaultSpec;
     /**
      * A request timeout for reviews, as an Istio duration in whole milliseconds (`"0.5s"`,
      * `"500ms"`); the HTTPRoute carries it as `timeouts.request`. Defaults to none.
@@ -35,14 +37,31 @@ export interface GatewayApiRoutingArgs {
     reviewsTimeout?: string;
     /** Mutual TLS in the namespace: `"strict"` refuses plain-text traffic into the app. Defaults to `"permissive"`. */
     mtls?: MtlsMode;
-    /** The app's objects, whose Services get a Service per version; defaults to the project's manifest. */
-    model?: BookinfoModel;
     /**
-     * Resources that must exist first: the Gateway API and Istio CRDs, istiod, and in ambient
-     * mode the waypoint (without it, ambient ignores L7 routes).
+     * The app's objects as multi-document YAML (as `BookinfoApp`'s `manifest`): each Service gets
+     * a Service per version of the pods it selects. Defaults to the package's `manifests/bookinfo.yaml`.
      */
-    istioReady?: pulumi.Input<pulumi.Resource[]>;
+    manifest?: string;
+    /**
+     * The Helm releases that must be ready first: Istio's CRDs and istiod, whose webhook
+     * validates these objects, and which waits for the Gateway API CRDs (an IstioMesh's `ready`).
+     */
+    istioReady?: pulumi.Input<k8s.helm.v3.Release[]>;
+    /**
+     * In ambient mode, the name of the app namespace's waypoint, as `BookinfoApp`'s
+     * `waypointName` output gives it once the waypoint is programmed: the routes wait for it,
+     * since ambient ignores L7 routes without a waypoint. Absent with sidecars.
+     */
+    waypointName?: pulumi.Input<string>;
 }
+
+/** The routing objects of each GatewayApiRouting, for TypeScript callers. */
+interface RoutingObjects {
+    httpRoutes: Record<string, k8s.apiextensions.CustomResource>;
+    virtualServices: Record<string, k8s.apiextensions.CustomResource>;
+    peerAuthentication: k8s.apiextensions.CustomResource;
+}
+const routingObjectsOf = new WeakMap<GatewayApiRouting, RoutingObjects>();
 
 /**
  * The Bookinfo traffic policy in the Kubernetes Gateway API: a Service per version of every app
@@ -61,27 +80,36 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
     public readonly expectedShares: pulumi.Output<ExpectedShares>;
     /** The per-version Services by name (`reviews-v2`). */
     public readonly versionServices: Record<string, k8s.core.v1.Service>;
-    /** HTTPRoutes by service name; reviews is absent in round-robin without a timeout. */
-    public readonly httpRoutes: Record<string, k8s.apiextensions.CustomResource>;
-    /** VirtualServices by service name: ratings, with a fault only. */
-    public readonly virtualServices: Record<string, k8s.apiextensions.CustomResource>;
-    /** The namespace-wide PeerAuthentication. */
-    public readonly peerAuthentication: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: GatewayApiRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("istio-eks:index:GatewayApiRouting", name, {}, opts);
-        const model = args.model ?? BookinfoModel.load();
+        // The mode, fault and manifest are checked before anything is registered.
+        const model =
+            args.manifest === undefined
+                ? BookinfoModel.load()
+                : new BookinfoModel(
+                      parseManifest(args.manifest, "the manifest argument"),
+                      "the manifest argument",
+                  );
         const services = model.serviceVersions(VERSION_LABEL);
         const defaults = defaultTrafficOptions(args.mode);
         const options: TrafficOptions = {
             mode: args.mode,
             canaryWeight: args.canaryWeight ?? defaults.canaryWeight,
-            ratingsFault: args.ratingsFault ?? defaults.ratingsFault,
+            ratingsFault:
+                args.ratingsFault === undefined
+                    ? defaults.ratingsFault
+                    : ratingsFaultOf(args.ratingsFault),
             ...(args.reviewsTimeout === undefined ? {} : { reviewsTimeout: args.reviewsTimeout }),
             mtls: args.mtls ?? defaults.mtls,
         };
         const plan = gatewayApiPlan(services, model.servicePort(REVIEWS_SERVICE), options);
+        super("istio-eks:index:GatewayApiRouting", name, {}, opts);
         const k8sOpts = { parent: this };
+        // Everything waits for Istio; the waypoint's name is an output of the waypoint, so
+        // waiting on it waits for the waypoint to be programmed.
+        const ready = pulumi
+            .all([args.istioReady ?? [], args.waypointName])
+            .apply(([releases]) => releases);
         const object = (apiVersion: string, kind: string, objectName: string, spec: object) => ({
             apiVersion,
             kind,
@@ -103,9 +131,7 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
         // Routes wait for the Services they send traffic to, or requests fail meanwhile.
         const routeOpts = {
             ...k8sOpts,
-            dependsOn: pulumi
-                .output(args.istioReady ?? [])
-                .apply((ready) => [...ready, ...Object.values(versioned)]),
+            dependsOn: ready.apply((releases) => [...releases, ...Object.values(versioned)]),
         };
         const httpRoutes: Record<string, k8s.apiextensions.CustomResource> = {};
         for (const route of plan.httpRoutes) {
@@ -124,10 +150,10 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
             );
         }
         const pa = plan.peerAuthentication;
-        this.peerAuthentication = new k8s.apiextensions.CustomResource(
+        const peerAuthentication = new k8s.apiextensions.CustomResource(
             `${name}-peer-authentication`,
             object("security.istio.io/v1", "PeerAuthentication", pa.name, pa.spec),
-            { ...k8sOpts, dependsOn: args.istioReady },
+            { ...k8sOpts, dependsOn: ready },
         );
 
         this.mode = pulumi.output(args.mode);
@@ -135,8 +161,26 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
             expectedShares(options, services[REVIEWS_SERVICE] ?? []),
         );
         this.versionServices = versioned;
-        this.httpRoutes = httpRoutes;
-        this.virtualServices = virtualServices;
-        this.registerOutputs({ mode: this.mode, expectedShares: this.expectedShares });
+        routingObjectsOf.set(this, { httpRoutes, virtualServices, peerAuthentication });
+        this.registerOutputs({
+            mode: this.mode,
+            expectedShares: this.expectedShares,
+            versionServices: this.versionServices,
+        });
+    }
+
+    /** HTTPRoutes by service name; reviews is absent in round-robin without a timeout (TypeScript only). */
+    public get httpRoutes(): Record<string, k8s.apiextensions.CustomResource> {
+        return routingObjectsOf.get(this)?.httpRoutes ?? {};
+    }
+
+    /** VirtualServices by service name: ratings, with a fault only (TypeScript only). */
+    public get virtualServices(): Record<string, k8s.apiextensions.CustomResource> {
+        return routingObjectsOf.get(this)?.virtualServices ?? {};
+    }
+
+    /** The namespace-wide PeerAuthentication (TypeScript only). */
+    public get peerAuthentication(): k8s.apiextensions.CustomResource {
+        return routingObjectsOf.get(this)!.peerAuthentication;
     }
 }

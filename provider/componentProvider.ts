@@ -9,6 +9,8 @@ import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import {
     BookinfoApp,
     EksCluster,
+    GatewayApiCrds,
+    GatewayApiRouting,
     IstioMesh,
     MeshObservability,
     ReviewsRouting,
@@ -19,7 +21,15 @@ import { packageRoot } from "../lib/manifests";
 export const PACKAGE_NAME = "istio-eks";
 
 /** The components the package offers, each under the type token `istio-eks:index:<class name>`. */
-export const COMPONENTS = [EksCluster, IstioMesh, BookinfoApp, ReviewsRouting, MeshObservability];
+export const COMPONENTS = [
+    EksCluster,
+    IstioMesh,
+    BookinfoApp,
+    ReviewsRouting,
+    GatewayApiCrds,
+    GatewayApiRouting,
+    MeshObservability,
+];
 
 /**
  * A provider of the components. Its schema is inferred from the TypeScript program that starts

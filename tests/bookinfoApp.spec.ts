@@ -389,12 +389,7 @@ describe("BookinfoApp", () => {
                 "istio-injection": "enabled",
             });
             assert.equal(sidecar.has("app-waypoint"), false);
-            assert.deepEqual(
-                (sidecar.result.routingReady as pulumi.Resource[]).map(
-                    (r) => (r as unknown as { __name: string }).__name,
-                ),
-                ["crds", "istiod"],
-            );
+            assert.equal(sidecar.result.waypointName, undefined);
         });
 
         it("in ambient mode: the namespace in the ambient mesh, using its waypoint, which routing waits for", async () => {
@@ -424,12 +419,8 @@ describe("BookinfoApp", () => {
                 "istiod",
             ]);
             assert.deepEqual(ambient.dependencyNames(waypoint), ["app-ns", "crds", "istiod"]);
-            assert.deepEqual(
-                (await valueOf(ambient.result.routingReady)).map(
-                    (r) => (r as unknown as { __name: string }).__name,
-                ),
-                ["crds", "istiod", "app-waypoint"],
-            );
+            // An output of the waypoint: what waits on it waits for the waypoint (GatewayApiRouting).
+            assert.equal(await valueOf(ambient.result.waypointName), "waypoint");
         });
 
         it("in ambient mode: carries the mesh's pod annotations, so that a switch of data plane restarts the pods", () => {

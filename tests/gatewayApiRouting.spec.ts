@@ -2,7 +2,7 @@ import * as assert from "assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
 
-import { GatewayApiCrds } from "../components/gatewayApiCrds";
+import { GatewayApiCrds, GatewayApiCrdsArgs } from "../components/gatewayApiCrds";
 import { GatewayApiRouting, GatewayApiRoutingArgs } from "../components/gatewayApiRouting";
 import { RoutingMode } from "../lib/routing";
 import { MOCK, runPulumi, valueOf } from "./harness";
@@ -12,7 +12,7 @@ type Options = Omit<GatewayApiRoutingArgs, "namespace" | "mode" | "istioReady">;
 function build(mode: RoutingMode, options: Options = {}) {
     return runPulumi(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        const ready = new k8s.core.v1.ConfigMap("ready", {}, { provider });
+        const ready = new k8s.helm.v3.Release("ready", { chart: "istiod" }, { provider });
         return new GatewayApiRouting(
             "r",
             { namespace: "bookinfo", mode, ...options, istioReady: [ready] },
@@ -117,6 +117,62 @@ describe("GatewayApiRouting", () => {
         });
     });
 
+    it("in ambient mode: every route waits for the waypoint, through its name (an output of it)", async () => {
+        const run = await runPulumi(() => {
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            const ready = new k8s.helm.v3.Release("ready", { chart: "istiod" }, { provider });
+            const waypoint = new k8s.apiextensions.CustomResource(
+                "waypoint",
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "Gateway",
+                    metadata: { name: "waypoint" },
+                },
+                { provider },
+            );
+            return new GatewayApiRouting(
+                "r",
+                {
+                    namespace: "bookinfo",
+                    mode: "all-v1",
+                    istioReady: [ready],
+                    waypointName: waypoint.metadata.name,
+                },
+                { provider },
+            );
+        });
+        for (const r of run.ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")) {
+            assert.deepEqual(
+                run.dependencyNames(r),
+                ["ready", "waypoint", ...VERSION_SERVICES.map((n) => `r-svc-${n}`)].sort(),
+                r.name,
+            );
+        }
+        assert.deepEqual(run.dependencyNames(run.named("r-peer-authentication")), [
+            "ready",
+            "waypoint",
+        ]);
+        assert.deepEqual(run.dependencyNames(run.named("r-svc-reviews-v2")), []);
+    });
+
+    it("takes the app's objects as a manifest, and refuses an unknown fault before registering", async () => {
+        const manifest = [
+            "apiVersion: v1\nkind: Service\nmetadata: {name: reviews}",
+            "spec: {ports: [{port: 9080, name: http}], selector: {app: reviews}}",
+            "---",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: reviews-v1}",
+            "spec: {template: {metadata: {labels: {app: reviews, version: v1}}}}",
+        ].join("\n");
+        const run = await build("all-v1", { manifest });
+        assert.deepEqual(
+            run.ofType("kubernetes:core/v1:Service").map((s) => s.name),
+            ["r-svc-reviews-v1"],
+        );
+        await assert.rejects(build("all-v1", { ratingsFault: { kind: "slow" as "delay" } }), {
+            message: 'ratingsFault kind "slow": expected one of none, delay, abort',
+        });
+    });
+
     it("exports the mode and what each reader should see", async () => {
         assert.equal(await valueOf(jason.result.mode), "jason-v2");
         assert.deepEqual(await valueOf(jason.result.expectedShares), {
@@ -139,7 +195,27 @@ describe("GatewayApiCrds", () => {
         });
         assert.equal(run.providerName(file), "k8s");
         assert.equal(await valueOf(run.result.bundleVersion), "v1.5.1");
-        assert.deepEqual(run.result.ready.length, 1);
+        assert.equal(await valueOf(run.result.installed?.urn), file.urn);
+        assert.equal(run.result.gatewaysCrd, undefined);
+        assert.deepEqual(run.result.ready, [run.result.installed]);
+    });
+
+    it("refuses a source or a version it does not know, before registering anything", async () => {
+        for (const [args, message] of [
+            [
+                { source: "exsting" },
+                'Gateway API CRD source "exsting": expected one of install, existing',
+            ],
+            [
+                { version: "1.5.1" },
+                'Gateway API version "1.5.1": expected vMAJOR.MINOR.PATCH, e.g. "v1.5.1"',
+            ],
+        ] as const) {
+            await assert.rejects(
+                runPulumi(() => new GatewayApiCrds("gw", args as GatewayApiCrdsArgs)),
+                { message },
+            );
+        }
     });
 
     it("on a cluster that has them: reads the Gateway CRD, creates and deletes nothing", async () => {
@@ -157,6 +233,8 @@ describe("GatewayApiCrds", () => {
             [],
         );
         assert.equal(await valueOf(run.result.bundleVersion), "v1.5.1");
+        assert.equal(run.result.installed, undefined);
+        assert.deepEqual(run.result.ready, [run.result.gatewaysCrd]);
     });
 
     it("refuses existing CRDs older than v1.5.0, naming what it found", async () => {

@@ -71,11 +71,21 @@ describe("The component provider (provider/)", () => {
                 "istio-eks:index:IstioMesh",
                 "istio-eks:index:BookinfoApp",
                 "istio-eks:index:ReviewsRouting",
+                "istio-eks:index:GatewayApiCrds",
+                "istio-eks:index:GatewayApiRouting",
                 "istio-eks:index:MeshObservability",
             ]);
             assert.deepEqual(
                 COMPONENTS.map((c) => c.name),
-                ["EksCluster", "IstioMesh", "BookinfoApp", "ReviewsRouting", "MeshObservability"],
+                [
+                    "EksCluster",
+                    "IstioMesh",
+                    "BookinfoApp",
+                    "ReviewsRouting",
+                    "GatewayApiCrds",
+                    "GatewayApiRouting",
+                    "MeshObservability",
+                ],
             );
         });
 
@@ -143,6 +153,7 @@ describe("The component provider (provider/)", () => {
                     ingressHost: "string",
                     ingressPort: "number",
                     portForwardCommand: "string?",
+                    waypointName: "string?",
                 },
             },
             ReviewsRouting: {
@@ -165,6 +176,32 @@ describe("The component provider (provider/)", () => {
                     istioReady: `Input<${RELEASE}[]>?`,
                 },
                 outputs: { releases: "AddonReleases", dashboards: "AddonDashboards" },
+            },
+            GatewayApiCrds: {
+                inputs: { source: "GatewayApiCrdSource?", version: "string?" },
+                outputs: {
+                    bundleVersion: "string",
+                    installed: "kubernetes:yaml/v2:ConfigFile?",
+                    gatewaysCrd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition?",
+                },
+            },
+            GatewayApiRouting: {
+                inputs: {
+                    namespace: "Input<string>",
+                    mode: "RoutingMode",
+                    canaryWeight: "number?",
+                    ratingsFault: "RatingsFaultSpec?",
+                    reviewsTimeout: "string?",
+                    mtls: "MtlsMode?",
+                    manifest: "string?",
+                    istioReady: `Input<${RELEASE}[]>?`,
+                    waypointName: "Input<string>?",
+                },
+                outputs: {
+                    mode: "RoutingMode",
+                    expectedShares: "ExpectedShares",
+                    versionServices: "map<kubernetes:core/v1:Service>",
+                },
             },
         };
         for (const [component, { inputs, outputs }] of Object.entries(expected)) {
@@ -339,6 +376,13 @@ describe("The component provider (provider/)", () => {
             assert.match(
                 schema.resources["istio-eks:index:IstioMesh"].inputProperties.version.description,
                 /^Version of the charts base, istiod and gateway/,
+            );
+            assert.equal(
+                schema.resources["istio-eks:index:GatewayApiRouting"].inputProperties.waypointName
+                    .description,
+                "In ambient mode, the name of the app namespace's waypoint, as `BookinfoApp`'s\n" +
+                    "`waypointName` output gives it once the waypoint is programmed: the routes wait for it,\n" +
+                    "since ambient ignores L7 routes without a waypoint. Absent with sidecars.",
             );
         });
     });
@@ -515,6 +559,141 @@ describe("The component provider (provider/)", () => {
                 "nodeGroup",
                 "vpcId",
             ]);
+        });
+
+        it("GatewayApiCrds: the version as a string; the install file, its resource and version in the state", async () => {
+            const run = await construct("GatewayApiCrds", { version: "v1.5.0" }, k8sProvider);
+            const crds = run.named("gatewayapicrds");
+            assert.equal(crds.type, "istio-eks:index:GatewayApiCrds");
+            assert.deepEqual(
+                run.resources.filter((r) => r.parent === crds.urn).map((r) => r.name),
+                ["gatewayapicrds-crds"],
+            );
+            const file = run.named("gatewayapicrds-crds");
+            assert.deepEqual(file.inputs, {
+                file: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.0/standard-install.yaml",
+            });
+            assert.equal(run.providerName(file), "k8s");
+            const { state } = await run.result;
+            assert.equal(await valueOf(state.bundleVersion), "v1.5.0");
+            assert.equal(await valueOf(state.installed.urn), file.urn);
+            assert.equal(state.gatewaysCrd, undefined);
+        });
+
+        it("GatewayApiCrds: the source as its enum value, existing: the cluster's CRD read, nothing created", async () => {
+            const run = await construct("GatewayApiCrds", { source: "existing" }, k8sProvider);
+            const crd = run.named("gatewayapicrds-gateways-crd");
+            assert.deepEqual([crd.read, crd.id], [true, "gateways.gateway.networking.k8s.io"]);
+            assert.equal(run.providerName(crd), "k8s");
+            assert.equal(run.has("gatewayapicrds-crds"), false);
+            const { state } = await run.result;
+            assert.equal(await valueOf(state.bundleVersion), "v1.5.1");
+            assert.equal(await valueOf(state.gatewaysCrd.urn), crd.urn);
+        });
+
+        it("GatewayApiRouting: the mesh's releases and the waypoint's name as outputs, which every route waits for", async () => {
+            const run = await runPulumi(async () => {
+                const { providers } = k8sProvider();
+                const provider = providers.kubernetes;
+                const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
+                const waypoint = new k8s.apiextensions.CustomResource(
+                    "waypoint",
+                    {
+                        apiVersion: "gateway.networking.k8s.io/v1",
+                        kind: "Gateway",
+                        metadata: { name: "waypoint", namespace: "shop" },
+                    },
+                    { provider },
+                );
+                return plugin.construct(
+                    "routing",
+                    "istio-eks:index:GatewayApiRouting",
+                    {
+                        namespace: pulumi.output("shop"),
+                        mode: "canary",
+                        canaryWeight: 20,
+                        ratingsFault: { kind: "delay", fixedDelay: "7s" },
+                        reviewsTimeout: "0.5s",
+                        mtls: "strict",
+                        istioReady: pulumi.output([istiod]),
+                        waypointName: waypoint.metadata.name,
+                    },
+                    { providers },
+                );
+            });
+            const routing = run.named("routing");
+            assert.equal(routing.type, "istio-eks:index:GatewayApiRouting");
+            const versions = [
+                "details-v1",
+                "ratings-v1",
+                "reviews-v1",
+                "reviews-v2",
+                "reviews-v3",
+                "productpage-v1",
+            ];
+            const services = versions.map((v) => `routing-svc-${v}`);
+            assert.deepEqual(
+                run.resources
+                    .filter((r) => r.parent === routing.urn)
+                    .map((r) => r.name)
+                    .sort(),
+                [
+                    ...services,
+                    "routing-route-details",
+                    "routing-route-productpage",
+                    "routing-route-reviews",
+                    "routing-vs-ratings",
+                    "routing-peer-authentication",
+                ].sort(),
+            );
+            for (const r of run.resources.filter((r) => r.parent === routing.urn)) {
+                assert.equal(run.providerName(r), "k8s", r.name);
+                assert.equal(r.inputs.metadata.namespace, "shop", r.name);
+            }
+            for (const name of [
+                "routing-route-details",
+                "routing-route-productpage",
+                "routing-route-reviews",
+                "routing-vs-ratings",
+            ]) {
+                assert.deepEqual(
+                    run.dependencyNames(run.named(name)),
+                    ["istiod", "waypoint", ...services].sort(),
+                    name,
+                );
+            }
+            assert.deepEqual(run.dependencyNames(run.named("routing-peer-authentication")), [
+                "istiod",
+                "waypoint",
+            ]);
+            assert.deepEqual(run.named("routing-route-reviews").inputs.spec, {
+                parentRefs: [{ group: "", kind: "Service", name: "reviews", port: 9080 }],
+                rules: [
+                    {
+                        backendRefs: [
+                            { name: "reviews-v1", port: 9080, weight: 80 },
+                            { name: "reviews-v3", port: 9080, weight: 20 },
+                        ],
+                        timeouts: { request: "500ms" },
+                    },
+                ],
+            });
+            assert.deepEqual(run.named("routing-vs-ratings").inputs.spec.http[0].fault, {
+                delay: { fixedDelay: "7s", percentage: { value: 100 } },
+            });
+            assert.equal(run.named("routing-peer-authentication").inputs.spec.mtls.mode, "STRICT");
+            const { state } = await run.result;
+            assert.equal(await valueOf(state.mode), "canary");
+            assert.deepEqual(await valueOf(state.expectedShares), {
+                anonymous: { v1: 0.8, v2: 0, v3: 0.2, error: 0 },
+                // jason's v3 calls ratings, delayed 7s for jason, past the 0.5s timeout.
+                jason: { v1: 0.8, v2: 0, v3: 0, error: 0.2 },
+            });
+            assert.deepEqual(Object.keys(state.versionServices), versions);
+            assert.equal(
+                await valueOf(state.versionServices["reviews-v2"].urn),
+                run.named("routing-svc-reviews-v2").urn,
+            );
         });
 
         it("MeshObservability: the releases and dashboards in the state", async () => {

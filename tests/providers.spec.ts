@@ -110,7 +110,12 @@ describe("Providers, as Pulumi's convention has them", () => {
             const app = new BookinfoApp("app", { mesh, trafficApi: "gateway-api" }, { parent });
             new GatewayApiRouting(
                 "routing",
-                { namespace: app.namespace, mode: "jason-v2", istioReady: app.routingReady },
+                {
+                    namespace: app.namespace,
+                    mode: "jason-v2",
+                    istioReady: mesh.ready,
+                    waypointName: app.waypointName,
+                },
                 { parent },
             );
         });
