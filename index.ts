@@ -16,6 +16,7 @@ import { IstioMesh } from "./components/istioMesh";
 import { MeshObservability } from "./components/meshObservability";
 import { ReviewsRouting } from "./components/reviewsRouting";
 import { readConfig, StackConfig } from "./lib/config";
+import { kubectlTargetArgs, targetedCommand, targetedDashboards } from "./lib/kubectlTarget";
 import { tracingMeshConfig } from "./lib/observability";
 
 // Validated before any resource exists: a bad setting stops here and nothing changes.
@@ -117,12 +118,24 @@ export const kubeconfig = cluster?.kubeconfig;
 export const ingressHost = app.ingressHost;
 export const ingressPort = app.ingressPort;
 export const productPageUrl = app.productPageUrl;
+/**
+ * The kubectl flags that reach this stack's cluster whatever kubectl's current context (on EKS,
+ * the kubeconfig.json the README's kubectl section writes); appended to the commands below, and
+ * `npm run dashboards` runs its port-forwards with them.
+ */
+export const kubectlArgs = kubectlTargetArgs(config);
 /** With a NodePort gateway: run this, then open productPageUrl. */
-export const portForwardCommand = app.portForwardCommand;
+export const portForwardCommand =
+    app.portForwardCommand === undefined
+        ? undefined
+        : targetedCommand(app.portForwardCommand, kubectlArgs);
 export const routingMode = routing.mode;
 /** sidecar or ambient: whose metrics `npm run verify -- --prometheus` reads. */
 export { dataplane };
 /** For anonymous readers and jason, the expected share of each reviews version (`npm run verify`). */
 export const reviewsExpectation = routing.expectedShares;
 /** With observability: each UI's port-forward command and local URL (`npm run dashboards`). */
-export const dashboards = observability?.dashboards;
+export const dashboards =
+    observability === undefined
+        ? undefined
+        : targetedDashboards(observability.dashboards, kubectlArgs);

@@ -1,13 +1,25 @@
 /**
  * `npm run dashboards`: opens the observability add-ons the way `istioctl dashboard` does. It
  * runs one `kubectl port-forward` per UI (Kiali, Grafana, Jaeger, Prometheus), prints each URL
- * once its forward is up, and stops them all on Ctrl-C. kubectl talks to its current context;
- * arguments after `--` go to every kubectl (e.g. `npm run dashboards -- --context kind-istio-lab`).
- * Exit status: 0 after Ctrl-C, 1 when a port-forward fails (each failure is printed).
+ * once its forward is up, and stops them all on Ctrl-C. kubectl talks to the stack's cluster,
+ * whatever its current context: the flags of the stack output `kubectlArgs` (on EKS the
+ * kubeconfig.json the README's kubectl section writes). Arguments after `--` go to every kubectl;
+ * ones that name a cluster (`--context`, `--kubeconfig`, ...) replace the stack's, and then no
+ * stack is needed. Exit status: 0 after Ctrl-C, 1 when a port-forward fails (each failure is
+ * printed), 2 when the stack's cluster cannot be told.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 
+import {
+    EKS_KUBECONFIG_COMMAND,
+    EKS_KUBECONFIG_FILE,
+    namesCluster,
+    resolveKubeconfigArgs,
+} from "../lib/kubectlTarget";
 import { Addon, ADDONS, localUrl, portForwardArgs } from "../lib/observability";
+import { pulumiStackOutputs } from "./verify";
 
 /** What each add-on is for, as printed beside its URL. */
 export const ADDON_TITLES: Readonly<Record<Addon, string>> = {
@@ -25,6 +37,10 @@ export interface DashboardsIo {
     readonly kubectl?: string;
     /** Resolves when the user asks to stop (default: Ctrl-C or SIGTERM). */
     readonly stopped?: Promise<void>;
+    /** The current stack's outputs; by default from the Pulumi CLI through scripts/pulumi.sh. */
+    readonly readStackOutputs?: () => Promise<Record<string, unknown>>;
+    /** Where a relative `--kubeconfig` of the stack lies (default: the project directory). */
+    readonly projectDir?: string;
 }
 
 /** The order the UIs are printed in: the graph first, Prometheus last. */
@@ -33,9 +49,54 @@ const ORDER: readonly Addon[] = ["kiali", "grafana", "jaeger", "prometheus"];
 const USAGE = `Usage: npm run dashboards [-- <kubectl options>]
 
 Port-forwards to the observability add-ons in istio-system (${ADDONS.join(", ")}),
-prints their local URLs and keeps the forwards open until Ctrl-C. kubectl uses its current
-context (KUBECONFIG); options after -- go to kubectl, e.g. -- --context kind-istio-lab.
+prints their local URLs and keeps the forwards open until Ctrl-C. kubectl talks to the
+stack's cluster (stack output kubectlArgs; on EKS ${EKS_KUBECONFIG_FILE}, written by
+${EKS_KUBECONFIG_COMMAND}).
+Options after -- go to kubectl; --context or --kubeconfig there replace the stack's.
 `;
+
+/** Thrown when the stack's cluster cannot be told: printed, exit status 2. */
+class NoTarget extends Error {}
+
+/**
+ * The kubectl flags that reach the stack's cluster, from its output `kubectlArgs`, a kubeconfig
+ * path resolved and checked to exist; none when the user's options name a cluster.
+ */
+async function stackTarget(argv: readonly string[], io: DashboardsIo): Promise<string[]> {
+    if (namesCluster(argv)) {
+        return [];
+    }
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = await (io.readStackOutputs ?? pulumiStackOutputs)();
+    } catch (e) {
+        throw new NoTarget(
+            `could not read the stack's outputs to find its cluster: ${(e as Error).message}\n` +
+                "To port-forward without the stack, name the cluster: npm run dashboards -- --context <context>",
+        );
+    }
+    const args = outputs.kubectlArgs;
+    if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) {
+        io.stderr.write(
+            "The stack does not say how kubectl reaches its cluster (no output kubectlArgs: its " +
+                "kubernetes:kubeconfig holds a kubeconfig's contents, or it was deployed before the " +
+                "output existed): kubectl uses its current context. Name the cluster after -- to be sure.\n",
+        );
+        return [];
+    }
+    const resolved = resolveKubeconfigArgs(args, io.projectDir ?? path.join(__dirname, ".."));
+    resolved.forEach((file, i) => {
+        if (args[i - 1] === "--kubeconfig" && !fs.existsSync(file)) {
+            throw new NoTarget(
+                `the stack's cluster is reached with the kubeconfig ${file}, which does not exist` +
+                    (args[i] === EKS_KUBECONFIG_FILE
+                        ? `: write it first (${EKS_KUBECONFIG_COMMAND})`
+                        : ""),
+            );
+        }
+    });
+    return resolved;
+}
 
 function untilSignal(): Promise<void> {
     return new Promise((resolve) => {
@@ -51,6 +112,16 @@ export async function main(argv: readonly string[], io: DashboardsIo): Promise<n
         return 0;
     }
     const kubectl = io.kubectl ?? "kubectl";
+    let target: string[];
+    try {
+        target = await stackTarget(argv, io);
+    } catch (e) {
+        if (e instanceof NoTarget) {
+            io.stderr.write(`dashboards: ${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
     const width = Math.max(...ORDER.map((a) => ADDON_TITLES[a].length));
     const children = new Map<Addon, ChildProcess>();
     let failed = false;
@@ -71,7 +142,7 @@ export async function main(argv: readonly string[], io: DashboardsIo): Promise<n
             }
         };
         for (const addon of ORDER) {
-            const child = spawn(kubectl, [...portForwardArgs(addon), ...argv], {
+            const child = spawn(kubectl, [...portForwardArgs(addon), ...target, ...argv], {
                 stdio: ["ignore", "pipe", "pipe"],
             });
             running++;
@@ -118,8 +189,7 @@ export async function main(argv: readonly string[], io: DashboardsIo): Promise<n
     if (failed) {
         if (!noKubectl) {
             io.stderr.write(
-                "Is observability on (npm run pulumi -- config get observability) and kubectl's context the " +
-                    "stack's cluster? See README: See the mesh.\n",
+                "Is observability on (npm run pulumi -- config get observability)? See README: See the mesh.\n",
             );
         }
         return 1;

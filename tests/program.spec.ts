@@ -11,6 +11,9 @@ import { loadProgram, MOCK, Registered, Run, runPulumi, valueOf } from "./harnes
 type Outputs = ReturnType<typeof loadProgram>;
 
 /** A stack on a cluster you already have, named as Pulumi.local.yaml names kind's. */
+/** The stack output `dashboards`, as the program sets it. */
+type Dashboards = Record<string, { portForwardCommand: string; url: string }>;
+
 const EXISTING = { cluster: "existing", "kubernetes:context": "kind-istio-lab" };
 
 function deploy(config: Record<string, string> = {}): Promise<Run<Outputs>> {
@@ -148,6 +151,7 @@ describe("the program", () => {
                     "ingressHost",
                     "ingressPort",
                     "kubeconfig",
+                    "kubectlArgs",
                     "portForwardCommand",
                     "productPageUrl",
                     "reviewsExpectation",
@@ -165,7 +169,24 @@ describe("the program", () => {
                 );
                 assert.equal(await valueOf(out.routingMode), mode);
                 assert.equal(out.dataplane, "sidecar");
-                assert.deepEqual(out.dashboards, dashboards());
+                // kubectl pinned to this cluster: the kubeconfig.json the README's kubectl section writes.
+                assert.deepEqual(out.kubectlArgs, ["--kubeconfig", "kubeconfig.json"]);
+                assert.equal(
+                    (out.dashboards as unknown as Dashboards).prometheus.portForwardCommand,
+                    "kubectl port-forward -n istio-system svc/prometheus 9090:9090 --kubeconfig kubeconfig.json",
+                );
+                assert.deepEqual(
+                    out.dashboards,
+                    Object.fromEntries(
+                        Object.entries(dashboards()).map(([ui, d]) => [
+                            ui,
+                            {
+                                ...d,
+                                portForwardCommand: `${d.portForwardCommand} --kubeconfig kubeconfig.json`,
+                            },
+                        ]),
+                    ),
+                );
             });
 
             it("installs the add-ons after istiod, whose mesh config traces to Jaeger", () => {
@@ -277,11 +298,41 @@ describe("the program", () => {
             assert.equal(run.named("istio-gateway").inputs.values.service.type, "NodePort");
             assert.equal(run.has("istio-gateway-service"), false);
             const out = run.result;
+            // Pinned to the stack's kubernetes:context, whatever kubectl's current one.
             assert.equal(
                 out.portForwardCommand,
-                "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80",
+                "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80 --context kind-istio-lab",
+            );
+            assert.deepEqual(out.kubectlArgs, ["--context", "kind-istio-lab"]);
+            assert.equal(
+                (out.dashboards as unknown as Dashboards).kiali.portForwardCommand,
+                "kubectl port-forward -n istio-system svc/kiali 20001:20001 --context kind-istio-lab",
             );
             assert.equal(await valueOf(out.productPageUrl), "http://localhost:8080/productpage");
+        });
+
+        it("pins the printed kubectl commands to a kubernetes:kubeconfig file, not to its contents", async () => {
+            const file = await deploy({
+                cluster: "existing",
+                "kubernetes:kubeconfig": "~/.kube/istio lab.yaml",
+                gatewayServiceType: "NodePort",
+            });
+            assert.equal(
+                file.result.portForwardCommand,
+                "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80 --kubeconfig ~/'.kube/istio lab.yaml'",
+            );
+            assert.deepEqual(file.result.kubectlArgs, ["--kubeconfig", "~/.kube/istio lab.yaml"]);
+            // kubectl reads kubeconfigs from files only: with contents, kubectl's own context.
+            const contents = await deploy({
+                cluster: "existing",
+                "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n",
+                gatewayServiceType: "NodePort",
+            });
+            assert.equal(
+                contents.result.portForwardCommand,
+                "kubectl port-forward -n istio-ingress svc/istio-ingressgateway 8080:80",
+            );
+            assert.equal(contents.result.kubectlArgs, undefined);
         });
 
         it("never loads the AWS packages", async () => {
@@ -690,7 +741,7 @@ describe("the program", () => {
         const out = run.result;
         assert.equal(
             out.portForwardCommand,
-            "kubectl port-forward -n bookinfo svc/bookinfo-gateway-istio 8080:80",
+            "kubectl port-forward -n bookinfo svc/bookinfo-gateway-istio 8080:80 --context kind-istio-lab",
         );
         assert.equal(await valueOf(out.productPageUrl), "http://localhost:8080/productpage");
         assert.equal(out.dataplane, "ambient");
