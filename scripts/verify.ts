@@ -79,6 +79,13 @@ export interface VerifyIo {
      * milliseconds (default: one scrape interval and 5 s more).
      */
     readonly meshSettleMs?: number;
+    /**
+     * The clock --wait and the reported seconds run on, in milliseconds (default `Date.now`);
+     * with {@link sleep}, tests run on a clock of their own, whatever the machine's load.
+     */
+    readonly now?: () => number;
+    /** Waits `ms` milliseconds: the pause between rounds and the mesh's settling (default a timer). */
+    readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What the mesh recorded over the last round, and the verdict on it. */
@@ -379,8 +386,11 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         io.stderr.write(`verify: could not ask Prometheus at ${args.prometheus}: ${e.message}\n`);
         return 2;
     };
-    const started = Date.now();
-    const elapsed = () => (Date.now() - started) / 1000;
+    const now = io.now ?? Date.now;
+    const sleep =
+        io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = now();
+    const elapsed = () => (now() - started) / 1000;
     const pauseMs = io.retryPauseMs ?? 2000;
     let rounds = 0;
     let tally: Tally;
@@ -408,7 +418,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             >,
             target.expectation,
         );
-        const left = args.waitSeconds * 1000 - (Date.now() - started);
+        const left = args.waitSeconds * 1000 - (now() - started);
         if ((blocked === undefined && verdict.holds) || blocked?.retry === false || left <= 0) {
             break;
         }
@@ -416,7 +426,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
             `round ${rounds}: not yet (${blocked?.problem ?? verdict.problems[0]}); trying again, ` +
                 `${formatSeconds(left / 1000)} left\n`,
         );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));
+        await sleep(Math.min(pauseMs, left));
     }
     const roundsText = `${rounds} round${rounds === 1 ? "" : "s"}`;
 
@@ -435,7 +445,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         io.stderr.write(
             `Waiting ${formatSeconds(settleMs / 1000)} for Prometheus to scrape the proxies...\n`,
         );
-        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        await sleep(settleMs);
         let after: MeshReading;
         try {
             after = await readMesh(args.prometheus, args.timeoutSeconds, target.dataplane);

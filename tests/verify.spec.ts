@@ -350,19 +350,41 @@ describe("parseVerifyArgs", () => {
     }
 });
 
-/** Runs the command in-process; the stack reader fails unless a test gives one. */
+/**
+ * A clock of the test's own: it moves only when verify sleeps (a pause between --wait's rounds),
+ * never while pages load, so rounds and seconds come out exact however loaded the machine is.
+ */
+class TestClock {
+    private ms = 0;
+    /** Every sleep verify asked for, in milliseconds. */
+    public readonly sleeps: number[] = [];
+    readonly now = () => this.ms;
+    readonly sleep = (ms: number) => {
+        this.sleeps.push(ms);
+        this.ms += ms;
+        return Promise.resolve();
+    };
+}
+
+/** Runs the command in-process on a test clock; the stack reader fails unless a test gives one. */
 async function verify(
     argv: string[],
-    options: { tty?: boolean; readStackOutputs?: VerifyIo["readStackOutputs"] } = {},
+    options: {
+        tty?: boolean;
+        readStackOutputs?: VerifyIo["readStackOutputs"];
+        clock?: TestClock;
+    } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
+    const clock = options.clock ?? new TestClock();
     const code = await main(argv, {
         stdout: { write: (t: string) => out.push(t) },
         stderr: { write: (t: string) => err.push(t), isTTY: options.tty },
         readStackOutputs:
             options.readStackOutputs ?? (() => Promise.reject(new Error("this test has no stack"))),
-        retryPauseMs: 10,
+        now: clock.now,
+        sleep: clock.sleep,
     });
     return { code, stdout: out.join(""), stderr: err.join("") };
 }
@@ -620,24 +642,24 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
 
     it("with --wait, keeps trying while the page cannot be reached, then says so", async () => {
         const url = `http://127.0.0.1:${await closedPort()}/productpage`;
-        const run = await verify([
-            "--url",
-            url,
-            "--expect",
-            "all-v1",
-            "--requests",
-            "1",
-            "--wait",
-            "0.2",
-        ]);
-        assert.equal(run.code, 2);
-        assert.match(
-            run.stderr,
-            /^round 1: not yet \(could not reach the product page at .*: ECONNREFUSED \(2 of 2 pages\)\); trying again, [\d.]+ s left\n/,
+        const clock = new TestClock();
+        const run = await verify(
+            ["--url", url, "--expect", "all-v1", "--requests", "1", "--wait", "5"],
+            { clock },
         );
-        assert.match(
+        assert.equal(run.code, 2);
+        // Rounds at 0, 2, 4 and, after the last second left, 5 s.
+        assert.deepEqual(clock.sleeps, [2000, 2000, 1000]);
+        const refused = `could not reach the product page at ${url}: ECONNREFUSED (2 of 2 pages)`;
+        assert.equal(
             run.stderr,
-            /\nverify: could not reach the product page at .*: ECONNREFUSED \(2 of 2 pages\) \(still after [\d.]+ s, \d+ rounds\)\n/,
+            `round 1: not yet (${refused}); trying again, 5 s left\n` +
+                `round 2: not yet (${refused}); trying again, 3 s left\n` +
+                `round 3: not yet (${refused}); trying again, 1 s left\n` +
+                `verify: ${refused} (still after 5 s, 4 rounds)\n` +
+                "Nothing accepts connections there: for a local cluster, is the kubectl port-forward " +
+                "running? Right after a deploy, the load balancer may not be ready yet. This is the " +
+                "network, not the routing: wait and run again, or use --wait 60.\n",
         );
     });
 
@@ -645,44 +667,34 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
         const s = await start(({ index, user }) =>
             index < 20 || user === undefined ? "v1" : "v2",
         );
-        const run = await verify([
-            "--url",
-            s.url,
-            "--expect",
-            "jason-v2",
-            "--requests",
-            "10",
-            "--wait",
-            "5",
-        ]);
-        assert.equal(run.code, 0, run.stdout + run.stderr);
-        assert.match(
-            run.stdout,
-            /\nOK: the routing holds \(held after 2 rounds, \d+(\.\d)? s\)\.\n$/,
+        const clock = new TestClock();
+        const run = await verify(
+            ["--url", s.url, "--expect", "jason-v2", "--requests", "10", "--wait", "5"],
+            { clock },
         );
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        assert.deepEqual(clock.sleeps, [2000]);
+        assert.match(run.stdout, /\nOK: the routing holds \(held after 2 rounds, 2 s\)\.\n$/);
         assert.match(run.stdout, /Pages: 10 per reader \(last of 2 rounds\)/);
-        assert.match(
+        assert.equal(
             run.stderr,
-            /^round 1: not yet \(jason: v2 \(black stars\) expected on every page, seen on 0 of 10; instead: v1 \(no stars\) on 10\); trying again, \d+(\.\d)? s left\n$/,
+            "round 1: not yet (jason: v2 (black stars) expected on every page, seen on 0 of 10; " +
+                "instead: v1 (no stars) on 10); trying again, 5 s left\n",
         );
     });
 
     it("with --wait, says how long the routing stayed wrong", async () => {
         const { url } = await start(byUser("v1", "v1"));
-        const run = await verify([
-            "--url",
-            url,
-            "--expect",
-            "jason-v2",
-            "--requests",
-            "4",
-            "--wait",
-            "0.2",
-        ]);
+        const clock = new TestClock();
+        const run = await verify(
+            ["--url", url, "--expect", "jason-v2", "--requests", "4", "--wait", "2.5"],
+            { clock },
+        );
         assert.equal(run.code, 1);
+        assert.deepEqual(clock.sleeps, [2000, 500]);
         assert.match(
             run.stdout,
-            /\nWRONG: the routing does not match \(still wrong after 0\.\d s, \d+ rounds\):\n/,
+            /\nWRONG: the routing does not match \(still wrong after 2\.5 s, 3 rounds\):\n/,
         );
     });
 
@@ -699,7 +711,8 @@ describe("npm run verify against a product page on 127.0.0.1", () => {
         ]);
         assert.equal(run.code, 1);
         const report = JSON.parse(run.stdout);
-        assert.equal(typeof report.seconds, "number");
+        // No time passes on the test's clock while pages load.
+        assert.equal(report.seconds, 0);
         delete report.seconds;
         assert.deepEqual(report, {
             url,
