@@ -17,6 +17,8 @@ import {
     SupportedKind,
 } from "../lib/manifests";
 import {
+    Dataplane,
+    DATAPLANES,
     dataplaneOf,
     INJECTION_LABEL,
     TrafficApi,
@@ -91,6 +93,13 @@ export interface RevisionTagObjects {
 
 /** How the app's namespace and workloads join the mesh's data plane. */
 export interface DataplaneInjection {
+    /**
+     * The data plane the labels put the namespace in (the mesh's `dataplaneMode`). Another
+     * language's SDK sends `namespaceLabels` as an output, which cannot decide what the app
+     * creates: there this says it (`"ambient"` gives the app its waypoint). In TypeScript it
+     * defaults to what the labels say, and must agree with them.
+     */
+    mode?: Dataplane;
     /** The namespace's injection label: `istio-injection=enabled`, or `istio.io/rev=<tag>`. */
     namespaceLabels: Record<string, string>;
     /** Pod-template annotations of every Deployment; a change rolls the pods onto another proxy. */
@@ -99,6 +108,32 @@ export interface DataplaneInjection {
     ready: pulumi.Input<k8s.helm.v3.Release[]>;
     /** The revision tag the namespace is labelled with, if any: it must exist before the namespace too. */
     tag?: RevisionTagObjects;
+}
+
+/**
+ * The data plane a mesh's injection puts the app in: its `mode`, checked against its labels
+ * where they are known; with neither (labels sent as an output), sidecars.
+ */
+function dataplaneModeOf(dataplane: DataplaneInjection): Dataplane {
+    const { mode } = dataplane;
+    if (pulumi.Output.isInstance(mode)) {
+        throw new Error(
+            'mesh dataplane mode: a value ("sidecar" or "ambient"), not an output, since it decides what the app creates',
+        );
+    }
+    if (mode !== undefined && !DATAPLANES.includes(mode)) {
+        throw new Error(`mesh dataplane mode "${mode}": expected one of ${DATAPLANES.join(", ")}`);
+    }
+    if (pulumi.Output.isInstance(dataplane.namespaceLabels)) {
+        return mode ?? "sidecar";
+    }
+    const labelled = dataplaneOf(dataplane.namespaceLabels);
+    if (mode !== undefined && mode !== labelled) {
+        throw new Error(
+            `mesh dataplane mode "${mode}", but its namespaceLabels ${JSON.stringify(dataplane.namespaceLabels)} are ${labelled}'s`,
+        );
+    }
+    return labelled;
 }
 
 /**
@@ -241,9 +276,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
             podAnnotations: {},
             ready: args.mesh.ready,
         };
-        const dataplaneMode = pulumi.Output.isInstance(dataplane.namespaceLabels)
-            ? "sidecar"
-            : dataplaneOf(dataplane.namespaceLabels as Record<string, string>);
+        const dataplaneMode = dataplaneModeOf(dataplane);
         const unsupported = unsupportedTrafficModel({ trafficApi, dataplane: dataplaneMode });
         if (unsupported !== undefined) {
             throw new Error(

@@ -317,6 +317,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         this.ready = [this.base, this.istiod];
         const [webhook, service] = dataplaneTag;
         this.dataplane = {
+            mode: "sidecar",
             namespaceLabels: plan.namespaceLabels,
             podAnnotations: plan.podAnnotations,
             ready: [this.base, releaseOf(plan.dataplane.revision)],
@@ -353,6 +354,7 @@ export class IstioMesh extends pulumi.ComponentResource {
             this.ztunnel = ztunnel;
             this.ready.push(cni, ztunnel);
             this.dataplane = {
+                mode: "ambient",
                 namespaceLabels: namespaceLabels("ambient"),
                 // Pods join or leave the sidecar mesh only when they start: a switch rolls them.
                 podAnnotations: {

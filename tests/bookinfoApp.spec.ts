@@ -10,7 +10,7 @@ import {
     withPodAnnotations,
 } from "../components/bookinfoApp";
 import { BookinfoModel } from "../lib/manifests";
-import { namespaceLabels } from "../lib/trafficModel";
+import { Dataplane, namespaceLabels } from "../lib/trafficModel";
 import { MOCK, runPulumi, valueOf } from "./harness";
 
 /** A stand-in for IstioMesh: its two "ready" releases and the gateway's facts. */
@@ -441,6 +441,36 @@ describe("BookinfoApp", () => {
                 buildGatewayApi({ trafficApi: "istio" }, true),
                 /trafficApi "istio" with dataplane "ambient": Istio's ambient mode routes L7 traffic in waypoints/,
             );
+        });
+
+        it("refuses a data plane mode its labels contradict, or one it does not know", async () => {
+            const build = (mode: pulumi.Input<string>) =>
+                runPulumi(
+                    () =>
+                        new BookinfoApp("app", {
+                            mesh: {
+                                ready: [],
+                                dataplane: {
+                                    mode: mode as Dataplane,
+                                    namespaceLabels: namespaceLabels("sidecar"),
+                                    podAnnotations: {},
+                                    ready: [],
+                                },
+                            },
+                            trafficApi: "gateway-api",
+                        }),
+                );
+            await assert.rejects(build("ambient"), {
+                message:
+                    'mesh dataplane mode "ambient", but its namespaceLabels {"istio-injection":"enabled"} are sidecar\'s',
+            });
+            await assert.rejects(build("ambiant"), {
+                message: 'mesh dataplane mode "ambiant": expected one of sidecar, ambient',
+            });
+            await assert.rejects(build(pulumi.output("ambient")), {
+                message:
+                    'mesh dataplane mode: a value ("sidecar" or "ambient"), not an output, since it decides what the app creates',
+            });
         });
 
         it("refuses Istio's APIs without the mesh's ingress gateway", async () => {

@@ -242,6 +242,7 @@ describe("The component provider (provider/)", () => {
                     service: "Input<kubernetes:core/v1:Service>",
                 },
                 DataplaneInjection: {
+                    mode: "Input<Dataplane>?",
                     namespaceLabels: "Input<map<string>>",
                     podAnnotations: "Input<map<string>>",
                     ready: `Input<${RELEASE}[]>`,
@@ -312,39 +313,99 @@ describe("The component provider (provider/)", () => {
             });
         });
 
-        it("takes the README's Python example: its components, arguments and values", () => {
+        /** The Python code of the README's section between `<!-- <marker>:` and `<!-- /<marker> -->`. */
+        function readmePython(marker: string): string {
             const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
             const section = readme.slice(
-                readme.indexOf("<!-- python-example:"),
-                readme.indexOf("<!-- /python-example -->"),
+                readme.indexOf(`<!-- ${marker}:`),
+                readme.indexOf(`<!-- /${marker} -->`),
             );
-            const code = /```python\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
-            assert.equal(code.trim().split("\n").length, 5, "five lines");
-            const camel = (snake: string) =>
-                snake.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
-            const calls = [...code.matchAll(/istio_eks\.(\w+)\("[\w-]+", (.*), opts=opts\)$/gm)];
-            assert.deepEqual(
-                calls.map(([, component]) => component),
-                ["IstioMesh", "BookinfoApp", "ReviewsRouting"],
-            );
-            for (const [, component, args] of calls) {
-                const inputs = schema.resources[`istio-eks:index:${component}`].inputProperties;
-                for (const [, name, value] of args.matchAll(/(?:^|, )(\w+)=(\{[^}]*\}|[^,]+)/g)) {
-                    const input = inputs[camel(name)];
-                    assert.ok(input, `${component} takes ${name}`);
-                    if (value.startsWith("{")) {
-                        const type = schema.types[input.$ref.replace("#/types/", "")];
-                        for (const [, key] of value.matchAll(/"(\w+)":/g)) {
-                            assert.ok(type.properties[camel(key)], `${name} has ${key}`);
-                        }
-                    } else if (value.startsWith('"') && input.$ref !== undefined) {
-                        const values = schema.types[input.$ref.replace("#/types/", "")].enum.map(
-                            (e: Json) => e.value,
-                        );
-                        assert.ok(values.includes(JSON.parse(value)), `${name}=${value}`);
-                    }
+            return /```python\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+        }
+
+        /** Splits `a=1, b={"c": {"d": 2}}` (or a dict's `"c": ...`) at its top-level commas. */
+        function pairs(text: string, separator: RegExp): [string, string][] {
+            const parts: string[] = [];
+            let depth = 0;
+            let part = "";
+            for (const c of text) {
+                depth += c === "{" ? 1 : c === "}" ? -1 : 0;
+                if (c === "," && depth === 0) {
+                    parts.push(part.trim());
+                    part = "";
+                } else {
+                    part += c;
                 }
             }
+            parts.push(part.trim());
+            return parts.map((p) => {
+                const m = separator.exec(p);
+                assert.ok(m, p);
+                return [m[1], p.slice(m[0].length).trim()];
+            });
+        }
+
+        /**
+         * Checks a Python program's calls against the schema: each component's keyword arguments,
+         * dict keys (nested, against the object types), enum values, and the outputs it reads
+         * (`mesh.ready`, `mesh.dataplane.namespace_labels`) of the components it made. Returns
+         * the components it calls.
+         */
+        function checkPython(code: string): string[] {
+            const camel = (snake: string) =>
+                snake.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+            const typeOfRef = (p: Json) => schema.types[p.$ref.replace("#/types/", "")];
+            const made: Record<string, string> = {};
+            const checkValue = (what: string, input: Json, value: string) => {
+                if (value.startsWith("{")) {
+                    const type = typeOfRef(input);
+                    for (const [key, v] of pairs(value.slice(1, -1), /^"(\w+)":/)) {
+                        const property = type.properties[camel(key)];
+                        assert.ok(property, `${what} has ${key}`);
+                        checkValue(`${what}.${key}`, property, v);
+                    }
+                } else if (value.startsWith('"') && input.$ref !== undefined) {
+                    const values = typeOfRef(input).enum.map((e: Json) => e.value);
+                    assert.ok(values.includes(JSON.parse(value)), `${what}=${value}`);
+                } else if (/^\w+(\.\w+)+$/.test(value) && made[value.split(".")[0]]) {
+                    const [variable, output, ...fields] = value.split(".");
+                    const resource = schema.resources[`istio-eks:index:${made[variable]}`];
+                    let property = resource.properties[camel(output)];
+                    assert.ok(property, `${made[variable]} outputs ${output}`);
+                    for (const field of fields) {
+                        property = typeOfRef(property).properties[camel(field)];
+                        assert.ok(property, `${value}: ${field}`);
+                    }
+                }
+            };
+            const calls = [
+                ...code.matchAll(/^(?:(\w+) = )?istio_eks\.(\w+)\("[\w-]+", (.*), opts=opts\)$/gm),
+            ];
+            for (const [, variable, component, args] of calls) {
+                const inputs = schema.resources[`istio-eks:index:${component}`].inputProperties;
+                for (const [name, value] of pairs(args, /^(\w+)=/)) {
+                    const input = inputs[camel(name)];
+                    assert.ok(input, `${component} takes ${name}`);
+                    checkValue(`${component} ${name}`, input, value);
+                }
+                if (variable !== undefined) {
+                    made[variable] = component;
+                }
+            }
+            return calls.map(([, , component]) => component);
+        }
+
+        it("takes the README's Python example: its components, arguments and values", () => {
+            const code = readmePython("python-example");
+            assert.equal(code.trim().split("\n").length, 5, "five lines");
+            assert.deepEqual(checkPython(code), ["IstioMesh", "BookinfoApp", "ReviewsRouting"]);
+        });
+
+        it("takes the README's Python example of the Gateway API in ambient mode", () => {
+            const code = readmePython("python-ambient-example");
+            assert.deepEqual(checkPython(code), ["IstioMesh", "BookinfoApp", "GatewayApiRouting"]);
+            assert.match(code, /"mode": "ambient"/);
+            assert.match(code, /waypoint_name=app\.waypoint_name/);
         });
 
         it("describes the package, every component, property and enum value, from their JSDoc", () => {
@@ -505,6 +566,44 @@ describe("The component provider (provider/)", () => {
                 "http://lb.example.com:80/productpage",
             );
             assert.equal(await valueOf(state.namespace), "shop");
+        });
+
+        it("BookinfoApp: an ambient mesh's labels as an output and its mode as a value: the waypoint and its name", async () => {
+            const run = await runPulumi(async () => {
+                const { providers } = k8sProvider();
+                const provider = providers.kubernetes;
+                const istiod = new k8s.helm.v3.Release("istiod", { chart: "istiod" }, { provider });
+                return plugin.construct(
+                    "app",
+                    "istio-eks:index:BookinfoApp",
+                    {
+                        trafficApi: "gateway-api",
+                        gatewayApiIngress: { serviceType: "NodePort" },
+                        mesh: {
+                            ready: pulumi.output([istiod]),
+                            dataplane: {
+                                mode: "ambient",
+                                namespaceLabels: pulumi.output({
+                                    "istio.io/dataplane-mode": "ambient",
+                                    "istio.io/use-waypoint": "waypoint",
+                                }),
+                                podAnnotations: pulumi.output({ "istio-eks/dataplane": "ambient" }),
+                                ready: pulumi.output([istiod]),
+                            },
+                        },
+                    },
+                    { providers },
+                );
+            });
+            const waypoint = run.named("app-waypoint");
+            assert.equal(waypoint.inputs.spec.gatewayClassName, "istio-waypoint");
+            assert.equal(run.providerName(waypoint), "k8s");
+            assert.deepEqual(run.named("app-ns").inputs.metadata.labels, {
+                "istio.io/dataplane-mode": "ambient",
+                "istio.io/use-waypoint": "waypoint",
+            });
+            const { state } = await run.result;
+            assert.equal(await valueOf(state.waypointName), "waypoint");
         });
 
         it("ReviewsRouting: enums as their values, the fault as an object, the namespace as an output", async () => {
