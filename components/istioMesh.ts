@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { GatewayServiceType, LoadBalancerType } from "../lib/gatewayService";
 import { revisionTagService, revisionTagWebhook } from "../lib/revisionTags";
 import {
     CHART_REPOS,
@@ -50,26 +51,9 @@ export const GATEWAY_SERVICE_PORTS = [
 /** The gateway Service's plain-HTTP port. */
 export const GATEWAY_HTTP = GATEWAY_SERVICE_PORTS[1];
 
-/**
- * How the gateway Service is exposed: a cloud load balancer, or a port on every node. (An object
- * and a type of one name: a package schema takes it as an enum, TypeScript as a string literal.)
- */
-export const GatewayServiceType = {
-    /** A cloud load balancer in front of the gateway. */
-    LoadBalancer: "LoadBalancer",
-    /** A port on every node, for clusters without load balancers (kind, minikube). */
-    NodePort: "NodePort",
-} as const;
-export type GatewayServiceType = (typeof GatewayServiceType)[keyof typeof GatewayServiceType];
-
-/** The AWS load balancer in front of a LoadBalancer gateway Service. */
-export const LoadBalancerType = {
-    /** A Network Load Balancer. */
-    nlb: "nlb",
-    /** A Classic Load Balancer. */
-    clb: "clb",
-} as const;
-export type LoadBalancerType = (typeof LoadBalancerType)[keyof typeof LoadBalancerType];
+// Defined beside the config that parses them (one source for the values); part of this
+// component's public API, as its arguments' types.
+export { GatewayServiceType, LoadBalancerType } from "../lib/gatewayService";
 
 /**
  * The local port of the `kubectl port-forward` that reaches a NodePort gateway (clusters

@@ -26,6 +26,12 @@ import { DEFAULT_TRACING_SAMPLING, TRACING_SAMPLING_RANGE } from "./observabilit
 import { isIstioVersion, REVISION_TAGS, RevisionTag, versionProblems } from "./upgrade";
 import { isGatewayApiDuration } from "./gatewayApi";
 import {
+    GATEWAY_SERVICE_TYPES,
+    GatewayServiceType,
+    LOAD_BALANCER_TYPES,
+    LoadBalancerType,
+} from "./gatewayService";
+import {
     DATAPLANES,
     GATEWAY_API_CRD_SOURCES,
     GATEWAY_API_VERSION,
@@ -39,12 +45,8 @@ import {
 export const CLUSTER_KINDS = ["eks", "existing"] as const;
 export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 
-/** Service types of the ingress gateway. */
-export const GATEWAY_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;
-
-/** How the Istio ingress gateway's Service is exposed on AWS. */
-export const LOAD_BALANCER_TYPES = ["nlb", "clb"] as const;
-export type LoadBalancerType = (typeof LOAD_BALANCER_TYPES)[number];
+// The gateway's Service types and AWS load balancers: the components' enums, as setting values.
+export { GATEWAY_SERVICE_TYPES, LOAD_BALANCER_TYPES } from "./gatewayService";
 
 /** Faults the ratings service can inject for the test user. */
 export const RATINGS_FAULTS = ["none", "delay", "abort"] as const;
@@ -244,7 +246,7 @@ export interface StackConfig {
     /** Where the mesh runs; the EKS settings below apply to `eks` only. */
     cluster: ClusterKind;
     /** `gatewayServiceType`: how the ingress gateway's Service is exposed. */
-    gatewayServiceType: (typeof GATEWAY_SERVICE_TYPES)[number];
+    gatewayServiceType: GatewayServiceType;
     /** The routing mode and the traffic options: what ReviewsRouting (or GatewayApiRouting) builds. */
     traffic: TrafficOptions;
     /** Whether MeshObservability is installed and istiod traces. */

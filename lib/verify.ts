@@ -11,6 +11,7 @@ import {
     ExpectedShares,
     expectedShares,
     isRoutingMode,
+    NO_STARS_VERSION,
     Reader,
     READERS,
     ROUTING_MODE_NAMES,
@@ -19,17 +20,18 @@ import {
     TEST_USER,
 } from "./routing";
 
-/** The reviews version that shows no rating stars at all (it never calls ratings). */
-export const NO_STARS_VERSION = "v1";
-
 /** The reviews version each star colour stands for. */
 export const STAR_COLOURS: Readonly<Record<string, string>> = { black: "v2", red: "v3" };
 
 /** What an outcome looks like on the page, for tables and messages. */
 export const OUTCOME_LABELS: Readonly<Record<string, string>> = {
-    v1: "v1 (no stars)",
-    v2: "v2 (black stars)",
-    v3: "v3 (red stars)",
+    [NO_STARS_VERSION]: `${NO_STARS_VERSION} (no stars)`,
+    ...Object.fromEntries(
+        Object.entries(STAR_COLOURS).map(([colour, version]) => [
+            version,
+            `${version} (${colour} stars)`,
+        ]),
+    ),
     [ERROR_OUTCOME]: "error",
 };
 

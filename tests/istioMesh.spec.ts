@@ -2,7 +2,13 @@ import * as assert from "assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
 
-import { IstioMesh, IstioMeshArgs } from "../components/istioMesh";
+import {
+    GatewayServiceType,
+    IstioMesh,
+    IstioMeshArgs,
+    LoadBalancerType,
+} from "../components/istioMesh";
+import { GATEWAY_SERVICE_TYPES, LOAD_BALANCER_TYPES } from "../lib/config";
 import { MOCK, runPulumi, valueOf } from "./harness";
 
 const REPO = "https://istio-release.storage.googleapis.com/charts";
@@ -55,6 +61,13 @@ function build(args: Partial<IstioMeshArgs> = {}) {
 }
 
 describe("IstioMesh", () => {
+    it("takes as serviceType and loadBalancerType exactly the values the stack settings take", () => {
+        assert.deepEqual(GATEWAY_SERVICE_TYPES, ["LoadBalancer", "NodePort"]);
+        assert.deepEqual(GATEWAY_SERVICE_TYPES, Object.values(GatewayServiceType));
+        assert.deepEqual(LOAD_BALANCER_TYPES, ["nlb", "clb"]);
+        assert.deepEqual(LOAD_BALANCER_TYPES, Object.values(LoadBalancerType));
+    });
+
     it("installs base, istiod and the gateway from Istio's chart repository at one version, with fixed release names", async () => {
         const run = await build();
         const releases = run.ofType("kubernetes:helm.sh/v3:Release");

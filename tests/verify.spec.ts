@@ -7,14 +7,18 @@ import * as os from "os";
 import * as path from "path";
 
 import {
+    callsRatings,
     defaultTrafficOptions,
     ExpectedShares,
     expectedShares,
+    NO_STARS_VERSION,
     ROUTING_MODES,
     RoutingMode,
 } from "../lib/routing";
 import {
     classifyPage,
+    OUTCOME_LABELS,
+    STAR_COLOURS,
     expectationForMode,
     formatShare,
     isSignedIn,
@@ -47,6 +51,18 @@ function sharesOf(mode: RoutingMode, canaryWeight?: number): ExpectedShares {
 }
 
 describe("classifyPage", () => {
+    it("reads a page without stars as v1, the one version that never calls ratings", () => {
+        assert.equal(NO_STARS_VERSION, "v1");
+        assert.deepEqual(VERSIONS.filter(callsRatings), ["v2", "v3"]);
+        assert.deepEqual(VERSIONS.filter(callsRatings), Object.values(STAR_COLOURS));
+        assert.deepEqual(OUTCOME_LABELS, {
+            v1: "v1 (no stars)",
+            v2: "v2 (black stars)",
+            v3: "v3 (red stars)",
+            error: "error",
+        });
+    });
+
     for (const style of STYLES) {
         describe(`${style} markup`, () => {
             const cases: [ReviewsShown, object][] = [
