@@ -4,15 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API_VERSION_V1, gatewayApiPlan, versionServices } from "../lib/gatewayApi";
 import { BookinfoModel, parseManifest } from "../lib/manifests";
 import {
-    defaultTrafficOptions,
     expectedShares,
     ExpectedShares,
     MtlsMode,
-    ratingsFaultOf,
     RatingsFaultSpec,
     REVIEWS_SERVICE,
     RoutingMode,
-    TrafficOptions,
+    trafficOptionsOf,
     VERSION_LABEL,
 } from "../lib/routing";
 
@@ -91,17 +89,7 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
                       "the manifest argument",
                   );
         const services = model.serviceVersions(VERSION_LABEL);
-        const defaults = defaultTrafficOptions(args.mode);
-        const options: TrafficOptions = {
-            mode: args.mode,
-            canaryWeight: args.canaryWeight ?? defaults.canaryWeight,
-            ratingsFault:
-                args.ratingsFault === undefined
-                    ? defaults.ratingsFault
-                    : ratingsFaultOf(args.ratingsFault),
-            ...(args.reviewsTimeout === undefined ? {} : { reviewsTimeout: args.reviewsTimeout }),
-            mtls: args.mtls ?? defaults.mtls,
-        };
+        const options = trafficOptionsOf(args);
         const plan = gatewayApiPlan(services, model.servicePort(REVIEWS_SERVICE), options);
         super("istio-eks:index:GatewayApiRouting", name, {}, opts);
         const k8sOpts = { parent: this };

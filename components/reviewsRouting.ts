@@ -3,16 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { BookinfoModel } from "../lib/manifests";
 import {
-    defaultTrafficOptions,
     expectedShares,
     ExpectedShares,
     MtlsMode,
-    ratingsFaultOf,
     RatingsFaultSpec,
     REVIEWS_SERVICE,
     RoutingMode,
     routingPlan,
-    TrafficOptions,
+    trafficOptionsOf,
     VERSION_LABEL,
 } from "../lib/routing";
 
@@ -74,17 +72,7 @@ export class ReviewsRouting extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReviewsRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
         // The ratings fault is checked before anything is registered.
-        const defaults = defaultTrafficOptions(args.mode);
-        const options: TrafficOptions = {
-            mode: args.mode,
-            canaryWeight: args.canaryWeight ?? defaults.canaryWeight,
-            ratingsFault:
-                args.ratingsFault === undefined
-                    ? defaults.ratingsFault
-                    : ratingsFaultOf(args.ratingsFault),
-            ...(args.reviewsTimeout === undefined ? {} : { reviewsTimeout: args.reviewsTimeout }),
-            mtls: args.mtls ?? defaults.mtls,
-        };
+        const options = trafficOptionsOf(args);
         super("istio-eks:index:ReviewsRouting", name, {}, opts);
         const services = args.services ?? BookinfoModel.load().serviceVersions(VERSION_LABEL);
         const plan = routingPlan(services, options);

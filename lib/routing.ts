@@ -229,6 +229,34 @@ export function defaultTrafficOptions(mode: RoutingMode = DEFAULT_ROUTING_MODE):
     return { mode, canaryWeight: 10, ratingsFault: { kind: "none" }, mtls: "permissive" };
 }
 
+/** The traffic arguments of a routing component, each optional but the mode. */
+export interface TrafficArgs {
+    readonly mode: RoutingMode;
+    readonly canaryWeight?: number;
+    readonly ratingsFault?: RatingsFaultSpec;
+    readonly reviewsTimeout?: string;
+    readonly mtls?: MtlsMode;
+}
+
+/**
+ * The options a routing component's arguments ask for, the mode's defaults filling in the rest.
+ *
+ * @throws Error from {@link ratingsFaultOf} when the fault spec is malformed.
+ */
+export function trafficOptionsOf(args: TrafficArgs): TrafficOptions {
+    const defaults = defaultTrafficOptions(args.mode);
+    return {
+        mode: args.mode,
+        canaryWeight: args.canaryWeight ?? defaults.canaryWeight,
+        ratingsFault:
+            args.ratingsFault === undefined
+                ? defaults.ratingsFault
+                : ratingsFaultOf(args.ratingsFault),
+        ...(args.reviewsTimeout === undefined ? {} : { reviewsTimeout: args.reviewsTimeout }),
+        mtls: args.mtls ?? defaults.mtls,
+    };
+}
+
 /** The app's services and the versions each one runs, e.g. `{ reviews: ["v1", "v2", "v3"] }`. */
 export type ServiceVersions = Readonly<Record<string, readonly string[]>>;
 

@@ -10,6 +10,7 @@ import {
     RoutingMode,
     routingPlan,
     TrafficOptions,
+    trafficOptionsOf,
 } from "../lib/routing";
 import { REVISION_TAGS, RevisionTag } from "../lib/upgrade";
 
@@ -175,6 +176,40 @@ describe("The schema-friendly argument types", () => {
         refuses(
             { kind: "delay", fixedDelay: "7s", httpStatus: 500 },
             "ratingsFault httpStatus is for kind abort, not delay",
+        );
+    });
+});
+
+describe("trafficOptionsOf, the routing components' arguments as options", () => {
+    it("fills in the mode's defaults for what the arguments leave out", () => {
+        assert.deepEqual(trafficOptionsOf({ mode: "canary" }), {
+            mode: "canary",
+            canaryWeight: 10,
+            ratingsFault: { kind: "none" },
+            mtls: "permissive",
+        });
+    });
+
+    it("takes every argument given, the fault through ratingsFaultOf", () => {
+        assert.deepEqual(
+            trafficOptionsOf({
+                mode: "jason-v2",
+                canaryWeight: 25,
+                ratingsFault: { kind: "abort", httpStatus: 503 },
+                reviewsTimeout: "0.5s",
+                mtls: "strict",
+            }),
+            {
+                mode: "jason-v2",
+                canaryWeight: 25,
+                ratingsFault: { kind: "abort", httpStatus: 503 },
+                reviewsTimeout: "0.5s",
+                mtls: "strict",
+            },
+        );
+        assert.throws(
+            () => trafficOptionsOf({ mode: "all-v1", ratingsFault: { kind: "delay" } }),
+            /ratingsFault delay needs fixedDelay/,
         );
     });
 });
