@@ -3,14 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { GatewayServiceType, LoadBalancerType } from "../lib/gatewayService";
 import { revisionTagService, revisionTagWebhook } from "../lib/revisionTags";
-import {
-    CHART_REPOS,
-    chartRepoOf,
-    ControlPlane,
-    meshPlan,
-    MeshPlan,
-    RevisionTag,
-} from "../lib/upgrade";
+import { ISTIO_CHART_REPO, ControlPlane, meshPlan, MeshPlan, RevisionTag } from "../lib/upgrade";
 import {
     AMBIENT_DATAPLANE_ANNOTATION,
     Dataplane,
@@ -19,9 +12,6 @@ import {
 } from "../lib/trafficModel";
 import type { DataplaneInjection } from "./bookinfoApp";
 import { GatewayApiCrds } from "./gatewayApiCrds";
-
-/** Istio's official Helm chart repository up to 1.30 (`chartRepoOf` picks one per version). */
-export const ISTIO_CHART_REPO = CHART_REPOS.googleStorage;
 
 /** Namespace of Istio's control plane (istiod and the CRDs' webhooks). */
 export const ISTIO_NAMESPACE = "istio-system";
@@ -224,7 +214,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         const chart = (chartName: string, version: string) => ({
             chart: chartName,
             version,
-            repositoryOpts: { repo: chartRepoOf(version) },
+            repositoryOpts: { repo: ISTIO_CHART_REPO },
         });
 
         const systemNs = new k8s.core.v1.Namespace(

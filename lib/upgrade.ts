@@ -16,20 +16,17 @@
  * ztunnel, one per node, has no canary. The revision-based canary is refused there for now.
  */
 
-/** Istio's Helm repositories. */
-export const CHART_REPOS = {
-    /** Istio's first repository: charts up to 1.30 only, to be removed in December 2026. */
-    googleStorage: "https://istio-release.storage.googleapis.com/charts",
-    /** Where Istio publishes the charts of every version from 1.31 on (and all earlier ones). */
-    blob: "https://blob.istio.io/istio-release/charts",
-} as const;
+/**
+ * Istio's Helm repository: the charts of every Istio version, and the only place 1.31 and later
+ * are published. The older istio-release.storage.googleapis.com loses its charts in December
+ * 2026 (Istio's blog of 2026-08-21 on the move to AWS asks Helm users to switch now).
+ */
+export const ISTIO_CHART_REPO = "https://blob.istio.io/istio-release/charts";
 
 /** What Istio publishes for one minor version. */
 export interface IstioMinorSupport {
     /** Kubernetes minor versions it supports: Istio's support-status table. */
     readonly kubernetes: readonly string[];
-    /** The Helm repository its charts are installed from. */
-    readonly chartRepo: string;
 }
 
 /**
@@ -39,19 +36,15 @@ export interface IstioMinorSupport {
 export const ISTIO_SUPPORT: Readonly<Record<string, IstioMinorSupport>> = {
     "1.31": {
         kubernetes: ["1.32", "1.33", "1.34", "1.35", "1.36", "1.37"],
-        chartRepo: CHART_REPOS.blob,
     },
     "1.30": {
         kubernetes: ["1.32", "1.33", "1.34", "1.35", "1.36"],
-        chartRepo: CHART_REPOS.googleStorage,
     },
     "1.29": {
         kubernetes: ["1.31", "1.32", "1.33", "1.34", "1.35"],
-        chartRepo: CHART_REPOS.googleStorage,
     },
     "1.28": {
         kubernetes: ["1.30", "1.31", "1.32", "1.33", "1.34"],
-        chartRepo: CHART_REPOS.googleStorage,
     },
 };
 
@@ -118,12 +111,6 @@ export function compareVersions(a: string, b: string): number {
         return pa[3] === undefined ? 1 : -1;
     }
     return pa[3].localeCompare(pb[3], "en", { numeric: true });
-}
-
-/** The Helm repository of a version's charts. */
-export function chartRepoOf(version: string): string {
-    // Versions outside the matrix are refused before this is asked; blob.istio.io has them all.
-    return ISTIO_SUPPORT[minorOf(version)]?.chartRepo ?? CHART_REPOS.blob;
 }
 
 /** The version settings of a mesh: what changes from one step of an upgrade to the next. */

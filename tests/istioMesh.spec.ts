@@ -11,8 +11,7 @@ import {
 import { GATEWAY_SERVICE_TYPES, LOAD_BALANCER_TYPES } from "../lib/config";
 import { MOCK, runPulumi, valueOf } from "./harness";
 
-const REPO = "https://istio-release.storage.googleapis.com/charts";
-const BLOB = "https://blob.istio.io/istio-release/charts";
+const REPO = "https://blob.istio.io/istio-release/charts";
 const GATEWAY_PORTS = [
     { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
     { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
@@ -171,7 +170,6 @@ describe("IstioMesh", () => {
         ];
         const paths = changedPaths(a.named("mesh-gateway").inputs, b.named("mesh-gateway").inputs);
         assert.deepEqual(paths, [
-            "repositoryOpts.repo",
             'values.podAnnotations["istio-eks/control-plane"]',
             'values.podAnnotations["istio-eks/proxy-version"]',
             "values.revision",
@@ -406,7 +404,7 @@ describe("IstioMesh upgrades", () => {
     const release = (chart: string, version: string, name: string, values: object) => ({
         chart,
         version,
-        repositoryOpts: { repo: version.startsWith("1.31") ? BLOB : REPO },
+        repositoryOpts: { repo: REPO },
         name,
         namespace: "istio-system",
         values,
@@ -515,7 +513,7 @@ describe("IstioMesh upgrades", () => {
         const run = await build({ canaryVersion: "1.31.1", dataplaneRevision: "canary" });
         const gateway = run.named("mesh-gateway");
         assert.equal(gateway.inputs.version, "1.31.1");
-        assert.equal(gateway.inputs.repositoryOpts.repo, BLOB);
+        assert.equal(gateway.inputs.repositoryOpts.repo, REPO);
         assert.equal(gateway.inputs.values.revision, "canary");
         assert.deepEqual(gateway.inputs.values.podAnnotations, {
             "istio-eks/proxy-version": "1.31.1",

@@ -4,8 +4,7 @@ import * as path from "path";
 
 import { istiodService, revisionTagService, revisionTagWebhook } from "../lib/revisionTags";
 import {
-    CHART_REPOS,
-    chartRepoOf,
+    ISTIO_CHART_REPO,
     compareVersions,
     ISTIO_SUPPORT,
     IstioVersions,
@@ -15,9 +14,6 @@ import {
     revisionOf,
     versionProblems,
 } from "../lib/upgrade";
-
-const GCS = "https://istio-release.storage.googleapis.com/charts";
-const BLOB = "https://blob.istio.io/istio-release/charts";
 
 /** The canary sequence of the README, step by step. */
 const STEPS = {
@@ -70,12 +66,8 @@ describe("Istio's support matrix", () => {
         }
     });
 
-    it("installs 1.31 and later from blob.istio.io, earlier ones from the Google Storage repository", () => {
-        assert.deepEqual(CHART_REPOS, { googleStorage: GCS, blob: BLOB });
-        assert.equal(chartRepoOf("1.31.1"), BLOB);
-        assert.equal(chartRepoOf("1.31.0-rc.1"), BLOB);
-        assert.equal(chartRepoOf("1.30.5"), GCS);
-        assert.equal(chartRepoOf("1.28.0"), GCS);
+    it("installs every version from blob.istio.io, the repository Istio keeps publishing to", () => {
+        assert.equal(ISTIO_CHART_REPO, "https://blob.istio.io/istio-release/charts");
     });
 });
 
@@ -437,7 +429,6 @@ describe("the README's support matrix", () => {
             Object.entries(ISTIO_SUPPORT).map(([minor, s]) => [
                 minor,
                 `${s.kubernetes[0]} to ${s.kubernetes[s.kubernetes.length - 1]}`,
-                `\`${s.chartRepo}\``,
             ]),
         );
     });
