@@ -1,6 +1,6 @@
 /**
  * How the ingress gateway's Service is exposed, and on AWS by which load balancer: the values the
- * stack settings take (lib/config.ts) and the components' arguments (IstioMesh, BookinfoApp)
+ * stack settings take (lib/configKeys.ts) and the components' arguments (IstioMesh, BookinfoApp)
  * accept, from one definition.
  */
 
