@@ -58,7 +58,6 @@ export class Reader {
         return v as T;
     }
 
-    /** A whole number within `range`, or NaN (after recording the problem). */
     /** `true` or `false`, as `pulumi config set` stores a boolean. */
     boolean(key: ConfigKey): boolean {
         const v = this.value(key) ?? "";
@@ -68,6 +67,7 @@ export class Reader {
         return v === "true";
     }
 
+    /** A whole number within `range`, or NaN (after recording the problem). */
     integer(key: ConfigKey, range: { min: number; max: number }): number {
         const v = this.value(key) ?? "";
         const n = /^\d+$/.test(v) ? Number(v) : NaN;
