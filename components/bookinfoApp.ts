@@ -9,13 +9,7 @@ import {
     SERVICE_TYPE_ANNOTATION,
     WAIT_FOR_PROGRAMMED,
 } from "../lib/gatewayApi";
-import {
-    BookinfoModel,
-    kindOf,
-    ManifestObject,
-    parseManifest,
-    SupportedKind,
-} from "../lib/manifests";
+import { BookinfoModel, kindOf, ManifestObject, SupportedKind } from "../lib/manifests";
 import {
     Dataplane,
     DATAPLANES,
@@ -261,13 +255,7 @@ export class BookinfoApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: BookinfoAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-eks:index:BookinfoApp", name, {}, opts);
-        const model =
-            args.manifest === undefined
-                ? BookinfoModel.load()
-                : new BookinfoModel(
-                      parseManifest(args.manifest, "the manifest argument"),
-                      "the manifest argument",
-                  );
+        const model = BookinfoModel.fromArgument(args.manifest);
         const k8sOpts = { parent: this };
         const trafficApi = args.trafficApi ?? "istio";
 

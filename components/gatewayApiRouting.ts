@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { GATEWAY_API_VERSION_V1, gatewayApiPlan, versionServices } from "../lib/gatewayApi";
-import { BookinfoModel, parseManifest } from "../lib/manifests";
+import { BookinfoModel } from "../lib/manifests";
 import {
     expectedShares,
     ExpectedShares,
@@ -81,13 +81,7 @@ export class GatewayApiRouting extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayApiRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
         // The mode, fault and manifest are checked before anything is registered.
-        const model =
-            args.manifest === undefined
-                ? BookinfoModel.load()
-                : new BookinfoModel(
-                      parseManifest(args.manifest, "the manifest argument"),
-                      "the manifest argument",
-                  );
+        const model = BookinfoModel.fromArgument(args.manifest);
         const services = model.serviceVersions(VERSION_LABEL);
         const options = trafficOptionsOf(args);
         const plan = gatewayApiPlan(services, model.servicePort(REVIEWS_SERVICE), options);

@@ -132,6 +132,17 @@ export class BookinfoModel {
         return new BookinfoModel(loadManifest(file), sourceName(file));
     }
 
+    /**
+     * The app a component's `manifest` argument gives (multi-document YAML), or the project's
+     * own manifest when it gives none. @throws Error as {@link parseManifest} does.
+     */
+    static fromArgument(manifest: string | undefined): BookinfoModel {
+        const source = "the manifest argument";
+        return manifest === undefined
+            ? BookinfoModel.load()
+            : new BookinfoModel(parseManifest(manifest, source), source);
+    }
+
     /** Objects of one `apiVersion/kind`. */
     ofKind<T extends ManifestObject = ManifestObject>(kind: SupportedKind): T[] {
         return this.objects.filter((o) => kindOf(o) === kind) as T[];

@@ -371,6 +371,18 @@ describe("BookinfoModel", () => {
             reviews: ["v1", "v2", "v3"],
         });
     });
+
+    it("takes a component's manifest argument, or the project's manifest without one", () => {
+        assert.deepStrictEqual(BookinfoModel.fromArgument(undefined).objects, model.objects);
+        const text = fs.readFileSync(BOOKINFO_MANIFEST, "utf8");
+        const given = BookinfoModel.fromArgument(text);
+        assert.deepStrictEqual(given.objects, model.objects);
+        assert.strictEqual(given.source, "the manifest argument");
+        assert.throws(
+            () => BookinfoModel.fromArgument("kind: Service\n"),
+            /^Error: the manifest argument, document 1: expected apiVersion and kind$/,
+        );
+    });
 });
 
 describe("Istio objects built by code validate", () => {
